@@ -1,0 +1,203 @@
+"""Contacts, customers and salespeople."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from numbering.models import next_number
+
+
+class SetupProtection:
+    """Setup data that opportunities refer to cannot be deleted (SPEC 3.9).
+
+    The opportunity side uses database-level references for fast deletion, so the refusal is an
+    explicit check here and in the admin, with a message instead of an integrity error.
+    """
+
+    def deletion_refusal(self) -> str | None:
+        raise NotImplementedError
+
+    def delete(self, *args, **kwargs):
+        if reason := self.deletion_refusal():
+            raise ValidationError(reason, code="protected")
+        return super().delete(*args, **kwargs)
+
+
+class Salesperson(SetupProtection, models.Model):
+    """A member of the sales team; a logged-in user may be one."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"), blank=True)
+    blocked = models.BooleanField(_("blocked"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="salesperson",
+    )
+
+    class Meta:
+        verbose_name = _("salesperson")
+        verbose_name_plural = _("salespeople")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code=Upper("code")), name="salesperson_code_upper_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:salesperson_detail", args=[self.code])
+
+    def clean(self) -> None:
+        self.code = (self.code or "").upper()
+
+    def deletion_refusal(self) -> str | None:
+        if self.opportunities.exists() or self.opportunity_entries.exists():
+            return _(
+                "Salesperson %(code)s has opportunities and cannot be deleted. Block the "
+                "salesperson instead, or delete the closed opportunities first."
+            ) % {"code": self.code}
+        return None
+
+    def statistics(self) -> dict:
+        return self.opportunities.statistics()
+
+
+class Contact(SetupProtection, models.Model):
+    """A company or a person we are in touch with; a person may belong to a company."""
+
+    class Type(models.TextChoices):
+        COMPANY = "company", _("Company")
+        PERSON = "person", _("Person")
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    type = models.CharField(_("type"), max_length=10, choices=Type, default=Type.COMPANY)
+    company = models.ForeignKey(
+        "self",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="persons",
+        limit_choices_to={"type": "company"},
+    )
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["number"]
+        indexes = [models.Index(fields=["name"], name="contact_name_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type="person") | models.Q(company__isnull=True),
+                name="contact_only_persons_have_a_company",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number("CT")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:contact_detail", args=[self.number])
+
+    @property
+    def is_company(self) -> bool:
+        return self.type == self.Type.COMPANY
+
+    @property
+    def company_contact(self) -> "Contact | None":
+        """The company this contact belongs to: itself for a company."""
+        return self if self.is_company else self.company
+
+    @property
+    def is_customer(self) -> bool:
+        return hasattr(self, "customer")
+
+    def clean(self) -> None:
+        if self.company_id is not None:
+            if self.type == self.Type.COMPANY:
+                raise ValidationError(
+                    {"company": _("Only a person can belong to a company.")}, code="invalid"
+                )
+            if self.company.type != self.Type.COMPANY or self.company_id == self.pk:
+                raise ValidationError(
+                    {"company": _("Choose a contact of type company.")}, code="invalid"
+                )
+        if self.pk is not None:
+            old_type = Contact.objects.filter(pk=self.pk).values_list("type", flat=True).first()
+            if old_type is not None and old_type != self.type and self.opportunities.exists():
+                raise ValidationError(
+                    {"type": _("The type cannot change while opportunities refer to it.")},
+                    code="protected",
+                )
+            if (
+                self.type == self.Type.PERSON
+                and old_type == self.Type.COMPANY
+                and self.persons.exists()
+            ):
+                raise ValidationError(
+                    {"type": _("A company with persons cannot become a person.")},
+                    code="protected",
+                )
+
+    def deletion_refusal(self) -> str | None:
+        if self.opportunities.exists() or self.opportunity_entries.exists():
+            return _(
+                "Contact %(number)s has opportunities and cannot be deleted. Delete its closed "
+                "opportunities first."
+            ) % {"number": self.number}
+        return None
+
+    def statistics(self) -> dict:
+        from opportunities.models import Opportunity
+
+        return Opportunity.objects.for_contact(self).statistics()
+
+
+class Customer(models.Model):
+    """A contact we sell to: orders need one."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    contact = models.OneToOneField(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="customer"
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number("CU")
+        super().save(*args, **kwargs)

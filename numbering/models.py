@@ -1,0 +1,55 @@
+"""Number series, after BC's "No. Series": a counter per document type.
+
+A number once handed out is never handed out again, even when its document is deleted, because
+the counter only moves forward and is read and advanced under a row lock.
+"""
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+
+class NumberSeries(models.Model):
+    """The last number used for one kind of document."""
+
+    code = models.CharField(_("code"), max_length=10, primary_key=True)
+    prefix = models.CharField(_("prefix"), max_length=10)
+    width = models.PositiveSmallIntegerField(_("digits"), default=6)
+    last_number = models.PositiveBigIntegerField(_("last number used"), default=0)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.format(self.last_number)})"
+
+    def format(self, value: int) -> str:
+        return f"{self.prefix}{value:0{self.width}d}"
+
+
+# Every document type's series, created on first use with this prefix and width.
+SERIES = {
+    "OP": ("OP", 6),
+    "CT": ("CT", 6),
+    "CU": ("CU", 6),
+    "SQ": ("SQ", 6),
+    "SO": ("SO", 6),
+}
+
+
+def next_number(code: str) -> str:
+    """Hand out the next number of the series `code`, e.g. "OP000042"."""
+    return next_numbers(code, 1)[0]
+
+
+def next_numbers(code: str, count: int) -> list[str]:
+    """Reserve `count` consecutive numbers of a series in one locked step."""
+    prefix, width = SERIES[code]
+    with transaction.atomic():
+        NumberSeries.objects.get_or_create(code=code, defaults={"prefix": prefix, "width": width})
+        series = NumberSeries.objects.select_for_update().get(code=code)
+        first = series.last_number + 1
+        series.last_number += count
+        series.save(update_fields=["last_number"])
+    return [series.format(value) for value in range(first, first + count)]

@@ -1,0 +1,1 @@
+"""Potential sales moved through their sales cycle, their ledger, quotes and orders."""

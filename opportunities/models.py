@@ -1,0 +1,580 @@
+"""Opportunities, their ledger of entries, close codes, quotes and sales orders.
+
+The state of an opportunity changes only through `opportunities.services`; the models hold the
+data, the database constraints and the reads.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import Coalesce, Upper
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Contact, Customer, Salesperson, SetupProtection
+from numbering.models import next_number
+from salescycles.models import SalesCycle, SalesCycleStage, percent_check, percent_field
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+ZERO = Decimal(0)
+
+
+def money_field(verbose_name, **kwargs) -> models.DecimalField:
+    return models.DecimalField(verbose_name, **MONEY, default=ZERO, **kwargs)
+
+
+def probability_field(verbose_name) -> models.DecimalField:
+    # chances x completed / 100 has at most four decimals; six keep every method exact.
+    return models.DecimalField(verbose_name, max_digits=10, decimal_places=6, default=ZERO)
+
+
+class CloseOpportunityCode(SetupProtection, models.Model):
+    """Why an opportunity was won or lost."""
+
+    class Type(models.TextChoices):
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    description = models.CharField(_("description"), max_length=100)
+    type = models.CharField(_("type"), max_length=4, choices=Type)
+
+    class Meta:
+        verbose_name = _("close opportunity code")
+        verbose_name_plural = _("close opportunity codes")
+        ordering = ["type", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code=Upper("code")), name="close_code_upper_case"),
+            models.CheckConstraint(condition=Q(type__in=["won", "lost"]), name="close_code_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+    def clean(self) -> None:
+        self.code = (self.code or "").upper()
+
+    def deletion_refusal(self) -> str | None:
+        if self.entries.exists():
+            return _(
+                "Close code %(code)s is used by opportunity entries and cannot be deleted."
+            ) % {"code": self.code}
+        return None
+
+    def statistics(self) -> dict:
+        return {"opportunities": self.entries.filter(active=True).count()}
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def not_started(self):
+        return self.filter(status=Opportunity.Status.NOT_STARTED)
+
+    def in_progress(self):
+        return self.filter(status=Opportunity.Status.IN_PROGRESS)
+
+    def open(self):
+        return self.filter(status__in=Opportunity.OPEN_STATUSES)
+
+    def closed(self):
+        return self.filter(status__in=Opportunity.CLOSED_STATUSES)
+
+    def for_salesperson(self, salesperson):
+        return self.filter(salesperson=salesperson)
+
+    def for_contact(self, contact):
+        """A contact's opportunities; a company's include those of its persons."""
+        if contact.is_company:
+            return self.filter(Q(contact=contact) | Q(contact__company=contact))
+        return self.filter(contact=contact)
+
+    def statistics(self) -> dict:
+        """Count, and sums and averages of the figures of the active entries (SPEC 3.10)."""
+        started = ~Q(status=Opportunity.Status.NOT_STARTED)
+        figures = self.aggregate(
+            opportunities=Count("pk"),
+            started=Count("pk", filter=started),
+            estimated_value=Coalesce(Sum("estimated_value", filter=started), ZERO),
+            current_value=Coalesce(Sum("calcd_current_value", filter=started), ZERO),
+            average_estimated_value=Avg("estimated_value", filter=started),
+            average_current_value=Avg("calcd_current_value", filter=started),
+        )
+        for key in ("average_estimated_value", "average_current_value"):
+            if figures[key] is not None:
+                figures[key] = Decimal(figures[key]).quantize(Decimal("0.01"))
+        return figures
+
+
+class Opportunity(models.Model):
+    """A potential sale to a contact, moved through the stages of a sales cycle.
+
+    The figures (current stage, values, percentages, close date) are copied from the active
+    entry in the same transaction that writes it, so that lists filter and sort without joins.
+    """
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
+    CLOSED_STATUSES = (Status.WON, Status.LOST)
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    description = models.CharField(_("description"), max_length=100)
+    # The references below use DO_NOTHING: entries are deleted by the database (DB_CASCADE),
+    # which Django allows only when no Python-level cascade touches this model. The database's
+    # foreign keys still refuse to delete a referenced row; the setup models check first.
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.DO_NOTHING,
+        related_name="opportunities",
+    )
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.DO_NOTHING,
+        related_name="opportunities",
+    )
+    sales_cycle = models.ForeignKey(
+        SalesCycle,
+        verbose_name=_("sales cycle"),
+        on_delete=models.DO_NOTHING,
+        related_name="opportunities",
+    )
+    priority = models.CharField(
+        _("priority"), max_length=6, choices=Priority, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=11, choices=Status, default=Status.NOT_STARTED
+    )
+    creation_date = models.DateField(_("creation date"))
+    date_closed = models.DateField(_("date closed"), null=True, blank=True)
+    current_stage = models.ForeignKey(
+        SalesCycleStage,
+        verbose_name=_("current stage"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="current_opportunities",
+    )
+    estimated_value = money_field(_("estimated value"))
+    chances_of_success = percent_field(_("chances of success %"))
+    completed = percent_field(_("completed %"))
+    probability = probability_field(_("probability %"))
+    calcd_current_value = money_field(_("current value"))
+    estimated_close_date = models.DateField(_("estimated closing date"), null=True, blank=True)
+    quote = models.OneToOneField(
+        "Quote",
+        verbose_name=_("quote"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="opportunity",
+    )
+    order = models.OneToOneField(
+        "SalesOrder",
+        verbose_name=_("order"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="opportunity",
+    )
+    # Every service write moves this on; a form carries the value it was opened with, so a
+    # change based on a stale view of the opportunity is refused instead of applied.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["not_started", "in_progress", "won", "lost"]),
+                name="opportunity_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=["low", "normal", "high"]),
+                name="opportunity_priority_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__gte=0), name="opportunity_estimated_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(calcd_current_value__gte=0),
+                name="opportunity_current_value_positive",
+            ),
+            percent_check("chances_of_success", "opportunity_chances_percent"),
+            percent_check("completed", "opportunity_completed_percent"),
+            percent_check("probability", "opportunity_probability_percent"),
+            models.CheckConstraint(
+                condition=Q(status__in=["won", "lost"], date_closed__isnull=False)
+                | Q(status__in=["not_started", "in_progress"], date_closed__isnull=True),
+                name="opportunity_date_closed_when_closed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "number"], name="opp_status_number_idx"),
+            models.Index(fields=["salesperson", "number"], name="opp_salesperson_number_idx"),
+            models.Index(fields=["contact", "number"], name="opp_contact_number_idx"),
+            models.Index(fields=["current_stage", "number"], name="opp_stage_number_idx"),
+            models.Index(fields=["sales_cycle", "number"], name="opp_cycle_number_idx"),
+            models.Index(fields=["estimated_close_date"], name="opp_close_date_idx"),
+            models.Index(fields=["date_closed"], name="opp_date_closed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number("OP")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:detail", args=[self.number])
+
+    @property
+    def closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def started(self) -> bool:
+        return self.status != self.Status.NOT_STARTED
+
+    @property
+    def open_quote(self) -> "Quote | None":
+        """The linked quote while it is open (it defaults values and is required by stages)."""
+        if self.quote_id is not None and self.quote.status == Quote.Status.OPEN:
+            return self.quote
+        return None
+
+    @property
+    def active_entry(self) -> "OpportunityEntry | None":
+        return self.entries.filter(active=True).first()
+
+    def clean(self) -> None:
+        """The rules on changing an opportunity's references (SPEC 3.9)."""
+        errors = {}
+        if self.sales_cycle_id and self.sales_cycle.blocked and self._changed("sales_cycle_id"):
+            errors["sales_cycle"] = _("Sales cycle %(code)s is blocked.") % {
+                "code": self.sales_cycle.code
+            }
+        if self.salesperson_id and self.salesperson.blocked and self._changed("salesperson_id"):
+            errors["salesperson"] = _("Salesperson %(code)s is blocked.") % {
+                "code": self.salesperson.code
+            }
+        if self.pk is not None:
+            old = (
+                Opportunity.objects.filter(pk=self.pk)
+                .values("sales_cycle_id", "contact_id", "status")
+                .first()
+            )
+            started = old is not None and old["status"] != self.Status.NOT_STARTED
+            if started and old["sales_cycle_id"] != self.sales_cycle_id:
+                errors["sales_cycle"] = _(
+                    "The sales cycle can change only while the opportunity is not started."
+                )
+            if started and old["contact_id"] != self.contact_id and self.contact_id:
+                old_contact = Contact.objects.get(pk=old["contact_id"])
+                old_company = old_contact.company_contact
+                new_company = self.contact.company_contact
+                if old_company is None or new_company is None or old_company != new_company:
+                    errors["contact"] = _(
+                        "Once started, an opportunity can only move to another contact of the "
+                        "same company."
+                    )
+        if errors:
+            raise ValidationError(errors, code="protected")
+
+    def _changed(self, field: str) -> bool:
+        if self.pk is None:
+            return True
+        return Opportunity.objects.filter(pk=self.pk).values_list(
+            field, flat=True
+        ).first() != getattr(self, field)
+
+    def delete(self, *args, **kwargs):
+        if not self.closed:
+            raise ValidationError(_("You can only delete closed opportunities."), code="not_closed")
+        return super().delete(*args, **kwargs)
+
+
+class OpportunityEntry(models.Model):
+    """The ledger: one row per action on an opportunity, never edited afterwards.
+
+    Only the deactivation of the previous row and, when an order is made from the quote of a
+    won opportunity, the closing entry's current value change later.
+    """
+
+    class Action(models.TextChoices):
+        FIRST = "first", _("First")
+        NEXT = "next", _("Next")
+        PREVIOUS = "previous", _("Previous")
+        UPDATED = "updated", _("Updated")
+        JUMPED = "jumped", _("Jumped")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.DB_CASCADE,
+        related_name="entries",
+    )
+    sales_cycle = models.ForeignKey(
+        SalesCycle, verbose_name=_("sales cycle"), on_delete=models.DO_NOTHING, related_name="+"
+    )
+    stage = models.ForeignKey(
+        SalesCycleStage,
+        verbose_name=_("stage"),
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+    stage_description = models.CharField(_("stage description"), max_length=100, blank=True)
+    previous_stage = models.PositiveIntegerField(_("previous stage"), null=True, blank=True)
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.DO_NOTHING,
+        related_name="opportunity_entries",
+    )
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.DO_NOTHING,
+        related_name="opportunity_entries",
+    )
+    date_of_change = models.DateField(_("date of change"))
+    active = models.BooleanField(_("active"), default=True)
+    date_closed = models.DateField(_("date closed"), null=True, blank=True)
+    days_open = models.PositiveIntegerField(_("days open"), default=0)
+    action_taken = models.CharField(_("action taken"), max_length=8, choices=Action)
+    estimated_value = money_field(_("estimated value"))
+    calcd_current_value = money_field(_("current value"))
+    completed = percent_field(_("completed %"))
+    chances_of_success = percent_field(_("chances of success %"))
+    probability = probability_field(_("probability %"))
+    close_code = models.ForeignKey(
+        CloseOpportunityCode,
+        verbose_name=_("close code"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+    estimated_close_date = models.DateField(_("estimated closing date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opportunity entry")
+        verbose_name_plural = _("opportunity entries")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity"],
+                condition=Q(active=True),
+                name="one_active_entry_per_opportunity",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__gte=0), name="entry_estimated_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(calcd_current_value__gte=0), name="entry_current_value_positive"
+            ),
+            percent_check("chances_of_success", "entry_chances_percent"),
+            percent_check("completed", "entry_completed_percent"),
+            percent_check("probability", "entry_probability_percent"),
+            models.CheckConstraint(
+                condition=Q(
+                    action_taken__in=[
+                        "first",
+                        "next",
+                        "previous",
+                        "updated",
+                        "jumped",
+                        "won",
+                        "lost",
+                    ]
+                ),
+                name="entry_action_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["opportunity", "-id"], name="entry_opportunity_idx"),
+            models.Index(fields=["close_code"], name="entry_close_code_idx"),
+            models.Index(fields=["stage"], name="entry_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.get_action_taken_display()} {self.date_of_change}"
+
+    @property
+    def is_closing(self) -> bool:
+        return self.action_taken in (self.Action.WON, self.Action.LOST)
+
+
+class Quote(models.Model):
+    """A sales quote made from an opportunity; it becomes an order when the customer agrees."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONVERTED = "converted", _("Converted to order")
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    order_date = models.DateField(_("order date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number("SQ")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:quote_detail", args=[self.number])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def total(self) -> Decimal:
+        return document_total(self.lines.all())
+
+
+class SalesOrder(models.Model):
+    """A customer's order, made from a quote."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    quote = models.OneToOneField(
+        Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="order"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="orders"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    salesperson = models.ForeignKey(
+        Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="orders"
+    )
+    order_date = models.DateField(_("order date"))
+
+    class Meta:
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number("SO")
+        super().save(*args, **kwargs)
+
+
+def document_total(lines) -> Decimal:
+    """Sum of quantity x unit price, excluding VAT, rounded to the cent."""
+    return sum((line.amount for line in lines), ZERO).quantize(Decimal("0.01"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:order_detail", args=[self.number])
+
+    @property
+    def total(self) -> Decimal:
+        return document_total(self.lines.all())
+
+
+class DocumentLine(models.Model):
+    """A line of a quote or an order."""
+
+    line_no = models.PositiveIntegerField(_("line"), default=10000)
+    description = models.CharField(_("description"), max_length=100)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(_("unit price"), **MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        abstract = True
+        ordering = ["line_no", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class QuoteLine(DocumentLine):
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines"
+    )
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="quote_line_quantity"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="quote_line_price"),
+        ]
+
+
+class SalesOrderLine(DocumentLine):
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="order_line_quantity"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price"),
+        ]

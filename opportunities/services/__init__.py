@@ -1,0 +1,50 @@
+"""The rules of opportunity management (SPEC sections 3 and 4).
+
+Every state change of an opportunity goes through these functions. Each one is atomic, locks
+the opportunity's row, re-checks its rules on the locked copy, writes the opportunity and its
+ledger entry together and writes nothing when it refuses. A refusal is a `Refusal` (a
+`ValidationError`) with a translated message and a stable code.
+"""
+
+from opportunities.services.deletion import delete_closed_opportunities, delete_opportunity
+from opportunities.services.documents import (
+    add_quote_line,
+    create_customer,
+    create_quote,
+    delete_order,
+    delete_quote,
+    delete_quote_line,
+    make_order,
+    update_quote_line,
+)
+from opportunities.services.errors import Refusal
+from opportunities.services.lifecycle import (
+    activate_first_stage,
+    available_actions,
+    close_opportunity,
+    commands_offered,
+    create_opportunity,
+    update_defaults,
+    update_opportunity,
+)
+
+__all__ = [
+    "Refusal",
+    "activate_first_stage",
+    "add_quote_line",
+    "available_actions",
+    "close_opportunity",
+    "commands_offered",
+    "create_customer",
+    "create_opportunity",
+    "create_quote",
+    "delete_closed_opportunities",
+    "delete_opportunity",
+    "delete_order",
+    "delete_quote",
+    "delete_quote_line",
+    "make_order",
+    "update_defaults",
+    "update_opportunity",
+    "update_quote_line",
+]

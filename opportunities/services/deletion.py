@@ -1,0 +1,107 @@
+"""Deleting closed opportunities, one at a time or in batches (SPEC 3.6)."""
+
+import datetime
+from collections.abc import Callable
+
+from django.db import transaction
+
+from contacts.models import Contact, Salesperson
+from opportunities.models import Opportunity
+from opportunities.services.errors import Refusal
+from opportunities.services.lifecycle import _lock
+from salescycles.models import SalesCycle
+
+DEFAULT_CHUNK_SIZE = 5000
+
+
+@transaction.atomic
+def delete_opportunity(
+    opportunity: Opportunity, *, user=None, expected_version: int | None = None
+) -> None:
+    """Delete a closed opportunity with its entries; its quote and order stay."""
+    locked = _lock(opportunity, expected_version)
+    if not locked.closed:
+        raise Refusal("not_closed")
+    # One statement: the database deletes the entries (DB_CASCADE).
+    Opportunity.objects.filter(pk=locked.pk).delete()
+
+
+def closed_opportunities(
+    *,
+    number_from: str | None = None,
+    number_to: str | None = None,
+    date_closed_from: datetime.date | None = None,
+    date_closed_to: datetime.date | None = None,
+    salesperson: Salesperson | None = None,
+    contact: Contact | None = None,
+    sales_cycle: SalesCycle | None = None,
+):
+    """The closed opportunities the batch deletion's filters select."""
+    queryset = Opportunity.objects.closed()
+    if number_from:
+        queryset = queryset.filter(number__gte=number_from)
+    if number_to:
+        queryset = queryset.filter(number__lte=number_to)
+    if date_closed_from:
+        queryset = queryset.filter(date_closed__gte=date_closed_from)
+    if date_closed_to:
+        queryset = queryset.filter(date_closed__lte=date_closed_to)
+    if salesperson is not None:
+        queryset = queryset.filter(salesperson=salesperson)
+    if contact is not None:
+        queryset = queryset.filter(contact=contact)
+    if sales_cycle is not None:
+        queryset = queryset.filter(sales_cycle=sales_cycle)
+    return queryset
+
+
+def delete_closed_opportunities(
+    *,
+    number_from: str | None = None,
+    number_to: str | None = None,
+    date_closed_from: datetime.date | None = None,
+    date_closed_to: datetime.date | None = None,
+    salesperson: Salesperson | None = None,
+    contact: Contact | None = None,
+    sales_cycle: SalesCycle | None = None,
+    dry_run: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+    user=None,
+) -> int:
+    """Delete the closed opportunities matching the filters, with their entries.
+
+    Open opportunities are never selected. The work is done in chunks of `chunk_size`, each in
+    its own short transaction (one SELECT of the chunk's keys, one DELETE), so no lock is held
+    for long, memory stays flat, and an interrupted run is resumed by running it again.
+    `progress` is called with the running total after every chunk.
+    """
+    queryset = closed_opportunities(
+        number_from=number_from,
+        number_to=number_to,
+        date_closed_from=date_closed_from,
+        date_closed_to=date_closed_to,
+        salesperson=salesperson,
+        contact=contact,
+        sales_cycle=sales_cycle,
+    )
+    if dry_run:
+        return queryset.count()
+    deleted = 0
+    last_pk = 0
+    while True:
+        remaining = queryset.filter(pk__gt=last_pk).order_by("pk")
+        # The chunk's upper key: one value read, whatever the chunk size.
+        keys = remaining.values_list("pk", flat=True)[chunk_size - 1 : chunk_size]
+        boundary = next(iter(keys), None)
+        chunk = remaining if boundary is None else remaining.filter(pk__lte=boundary)
+        with transaction.atomic():
+            # The filters are applied again in the DELETE itself, so a row that changed since the
+            # boundary was read is judged on its state now. The database deletes the entries.
+            count, _ = chunk.order_by().delete()
+        deleted += count
+        if progress is not None:
+            progress(deleted)
+        if boundary is None:
+            return deleted
+        last_pk = boundary

@@ -1,0 +1,237 @@
+"""Quotes, orders and customers (SPEC 3.7)."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from contacts.models import Contact, Customer
+from opportunities.models import (
+    CloseOpportunityCode,
+    Opportunity,
+    OpportunityEntry,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    SalesOrderLine,
+)
+from opportunities.services.errors import Refusal
+from opportunities.services.lifecycle import (
+    _active_entry,
+    _default_date,
+    _lock,
+    _sync,
+    _write_entry,
+    close_locked,
+    local_today,
+)
+
+
+@transaction.atomic
+def create_customer(contact: Contact, *, user=None) -> Customer:
+    """Make `contact` a customer; its open quotes get the customer too."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    existing = Customer.objects.filter(contact=contact).first()
+    if existing is not None:
+        raise Refusal("customer_exists", contact=contact.number, customer=existing.number)
+    customer = Customer.objects.create(name=contact.name, contact=contact)
+    contact.quotes.filter(customer__isnull=True, status=Quote.Status.OPEN).update(customer=customer)
+    return customer
+
+
+@transaction.atomic
+def create_quote(
+    opportunity: Opportunity,
+    *,
+    today: datetime.date | None = None,
+    user=None,
+    expected_version: int | None = None,
+) -> Quote:
+    """Make an empty quote for an in-progress opportunity of a company and link it."""
+    locked = _lock(opportunity, expected_version)
+    if locked.status != Opportunity.Status.IN_PROGRESS:
+        raise Refusal("not_in_progress", number=locked.number)
+    if not locked.contact.is_company:
+        raise Refusal("contact_not_company")
+    if locked.quote_id is not None:
+        raise Refusal("quote_exists", number=locked.number, quote=locked.quote.number)
+    quote = Quote.objects.create(
+        contact=locked.contact,
+        customer=Customer.objects.filter(contact=locked.contact).first(),
+        salesperson=locked.salesperson,
+        order_date=locked.estimated_close_date or today or local_today(),
+    )
+    locked.quote = quote
+    locked.version += 1
+    locked.save(update_fields=["quote", "version"])
+    _sync(opportunity, locked)
+    return quote
+
+
+def _lock_quote(quote: Quote) -> tuple[Quote, Opportunity | None]:
+    """Lock the quote's opportunity (the row every change of it goes through), then the quote."""
+    opportunity = Opportunity.objects.filter(quote_id=quote.pk).first()
+    locked_opportunity = _lock(opportunity, None) if opportunity is not None else None
+    if locked_opportunity is not None and locked_opportunity.quote_id != quote.pk:
+        locked_opportunity = None  # unlinked in the meantime
+    locked = Quote.objects.select_for_update().get(pk=quote.pk)
+    return locked, locked_opportunity
+
+
+@transaction.atomic
+def add_quote_line(
+    quote: Quote, *, description: str, quantity: Decimal, unit_price: Decimal, user=None
+) -> QuoteLine:
+    """Add a line to an open quote."""
+    locked, opportunity = _lock_quote(quote)
+    if not locked.is_open:
+        raise Refusal("quote_not_open", quote=locked.number)
+    last = locked.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
+    line = QuoteLine.objects.create(
+        quote=locked,
+        line_no=last + 10000,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+    )
+    _touch(opportunity)
+    return line
+
+
+@transaction.atomic
+def update_quote_line(
+    line: QuoteLine, *, description: str, quantity: Decimal, unit_price: Decimal, user=None
+) -> QuoteLine:
+    """Change a line of an open quote."""
+    locked, opportunity = _lock_quote(line.quote)
+    if not locked.is_open:
+        raise Refusal("quote_not_open", quote=locked.number)
+    line = locked.lines.get(pk=line.pk)
+    line.description, line.quantity, line.unit_price = description, quantity, unit_price
+    line.save(update_fields=["description", "quantity", "unit_price"])
+    _touch(opportunity)
+    return line
+
+
+@transaction.atomic
+def delete_quote_line(line: QuoteLine, *, user=None) -> None:
+    """Remove a line from an open quote."""
+    locked, opportunity = _lock_quote(line.quote)
+    if not locked.is_open:
+        raise Refusal("quote_not_open", quote=locked.number)
+    locked.lines.filter(pk=line.pk).delete()
+    _touch(opportunity)
+
+
+def _touch(opportunity: Opportunity | None) -> None:
+    """A quote's total feeds its opportunity's defaults: dialogs opened before are stale."""
+    if opportunity is not None:
+        opportunity.version += 1
+        opportunity.save(update_fields=["version"])
+
+
+@transaction.atomic
+def make_order(
+    quote: Quote,
+    *,
+    close_code: CloseOpportunityCode | None = None,
+    date_closed: datetime.date | None = None,
+    today: datetime.date | None = None,
+    user=None,
+    expected_version: int | None = None,
+) -> SalesOrder:
+    """Turn an open quote into an order; an in-progress opportunity is won in the same step."""
+    locked, opportunity = _lock_quote(quote)
+    if opportunity and expected_version is not None and opportunity.version != expected_version:
+        raise Refusal("stale", number=opportunity.number)
+    if not locked.is_open:
+        raise Refusal("quote_not_open", quote=locked.number)
+    customer = locked.customer or Customer.objects.filter(contact=locked.contact).first()
+    if customer is None:
+        raise Refusal("customer_required", contact=locked.contact.number)
+    if opportunity is not None and opportunity.status == Opportunity.Status.IN_PROGRESS:
+        close_locked(
+            opportunity,
+            outcome=CloseOpportunityCode.Type.WON,
+            close_code=close_code,
+            date_closed=date_closed,
+            sales_value=None,
+            today=today,
+            user=user,
+        )
+    order = SalesOrder.objects.create(
+        quote=locked,
+        contact=locked.contact,
+        customer=customer,
+        salesperson=locked.salesperson,
+        order_date=locked.order_date,
+    )
+    SalesOrderLine.objects.bulk_create(
+        SalesOrderLine(
+            order=order,
+            line_no=line.line_no,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in locked.lines.all()
+    )
+    locked.status = Quote.Status.CONVERTED
+    locked.customer = customer
+    locked.save(update_fields=["status", "customer"])
+    if opportunity is not None:
+        if opportunity.status == Opportunity.Status.WON:
+            total = order.total
+            opportunity.order = order
+            opportunity.calcd_current_value = total
+            OpportunityEntry.objects.filter(opportunity=opportunity, active=True).update(
+                calcd_current_value=total
+            )
+        elif opportunity.status == Opportunity.Status.LOST:
+            opportunity.quote = None
+        opportunity.version += 1
+        opportunity.save()
+    return order
+
+
+@transaction.atomic
+def delete_quote(quote: Quote, *, user=None) -> None:
+    """Delete an open quote and unlink it from its opportunity (no entry is written)."""
+    locked, opportunity = _lock_quote(quote)
+    if not locked.is_open:
+        raise Refusal("quote_not_open", quote=locked.number)
+    if opportunity is not None:
+        opportunity.quote = None
+        opportunity.version += 1
+        opportunity.save(update_fields=["quote", "version"])
+    locked.delete()
+
+
+@transaction.atomic
+def delete_order(order: SalesOrder, *, today: datetime.date | None = None, user=None) -> None:
+    """Delete an order; the won opportunity it belongs to becomes lost (no close code)."""
+    opportunity = Opportunity.objects.filter(order_id=order.pk).first()
+    locked = _lock(opportunity, None) if opportunity is not None else None
+    order = SalesOrder.objects.select_for_update().get(pk=order.pk)
+    if locked is not None:
+        active = _active_entry(locked)
+        date = _default_date(active, today)
+        locked.order = None
+        _write_entry(
+            locked,
+            active,
+            user=user,
+            action_taken=OpportunityEntry.Action.LOST,
+            stage=None,
+            date_of_change=date,
+            date_closed=date,
+            estimated_close_date=date,
+            estimated_value=locked.estimated_value,
+            completed=Decimal(100),
+            chances_of_success=Decimal(0),
+            probability=Decimal(0),
+            calcd_current_value=Decimal(0),
+            close_code=None,
+        )
+        _sync(opportunity, locked)
+    order.delete()
