@@ -517,17 +517,17 @@ class SalesOrder(models.Model):
             self.number = next_number("SO")
         super().save(*args, **kwargs)
 
-
-def document_total(lines) -> Decimal:
-    """Sum of quantity x unit price, excluding VAT, rounded to the cent."""
-    return sum((line.amount for line in lines), ZERO).quantize(Decimal("0.01"))
-
     def get_absolute_url(self) -> str:
         return reverse("opportunities:order_detail", args=[self.number])
 
     @property
     def total(self) -> Decimal:
         return document_total(self.lines.all())
+
+
+def document_total(lines) -> Decimal:
+    """Sum of quantity x unit price, excluding VAT, rounded to the cent."""
+    return sum((line.amount for line in lines), ZERO).quantize(Decimal("0.01"))
 
 
 class DocumentLine(models.Model):

@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test lint fmt check messages compilemessages install bench bench-smoke clean
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 13), "Python 3.13 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+compilemessages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=$(VENV) -v0
+
+## run: install, migrate the local SQLite database, load demo data and serve on 127.0.0.1:8000
+run: compilemessages
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py load_demo_data
+	@echo
+	@echo "  Opportunity CRM: http://$(HOST):$(PORT)/"
+	@$(PY) manage.py ensure_demo_logins
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## serve: a production-like server (gunicorn, WhiteNoise, DEBUG off) on 127.0.0.1:8000
+serve: compilemessages
+	DJANGO_DEBUG=false $(PY) manage.py collectstatic --no-input -v0
+	DJANGO_DEBUG=false $(PY) manage.py migrate --no-input -v0
+	DJANGO_DEBUG=false $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+## test: the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
+test: compilemessages
+	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: $(STAMP)
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --ignore=$(VENV) --ignore=tests --no-obsolete
+	$(PY) manage.py compilemessages --ignore=$(VENV)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

@@ -1,0 +1,76 @@
+"""Admin for setup data: salespeople, contacts and customers."""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from contacts.models import Contact, Customer, Salesperson
+
+
+class ProtectedDeleteAdmin(admin.ModelAdmin):
+    """Deletion in the admin obeys the models' guards (SPEC 3.9), single or bulk.
+
+    The refusal reasons are shown the way the admin shows protected objects, and the deletion
+    itself goes through each object's `delete()`, which checks again.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        reasons = [reason for obj in objs if (reason := obj.deletion_refusal())]
+        return deleted, counts, perms_needed, [*protected, *reasons]
+
+    def delete_model(self, request, obj):
+        self._delete(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._delete(request, list(queryset))
+
+    def _delete(self, request, objs):
+        try:
+            with transaction.atomic():
+                for obj in objs:
+                    obj.delete()
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level="error")
+
+
+@admin.register(Salesperson)
+class SalespersonAdmin(ProtectedDeleteAdmin):
+    list_display = ["code", "name", "email", "blocked", "user"]
+    list_filter = ["blocked"]
+    search_fields = ["code", "name", "email"]
+    autocomplete_fields = ["user"]
+
+
+class PersonInline(admin.TabularInline):
+    model = Contact
+    fk_name = "company"
+    fields = ["number", "name", "email", "phone", "salesperson"]
+    readonly_fields = ["number"]
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Contact)
+class ContactAdmin(ProtectedDeleteAdmin):
+    list_display = ["number", "name", "type", "company", "salesperson", "is_customer"]
+    list_filter = ["type", "salesperson"]
+    search_fields = ["number", "name", "email"]
+    list_select_related = ["company", "salesperson", "customer"]
+    autocomplete_fields = ["company", "salesperson"]
+    readonly_fields = ["number"]
+    inlines = [PersonInline]
+
+    @admin.display(boolean=True, description=Customer._meta.verbose_name)
+    def is_customer(self, contact):
+        return contact.is_customer
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "contact"]
+    search_fields = ["number", "name", "contact__number", "contact__name"]
+    autocomplete_fields = ["contact"]
+    readonly_fields = ["number"]
+    list_select_related = ["contact"]

@@ -1,0 +1,54 @@
+"""Admin for sales cycles, with their stages inline."""
+
+from django import forms
+from django.contrib import admin
+
+from contacts.admin import ProtectedDeleteAdmin
+from salescycles.models import SalesCycle, SalesCycleStage
+
+
+class StageFormSet(forms.BaseInlineFormSet):
+    """A stage an opportunity is on cannot be deleted: say so on the form, not with a crash."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            stage = form.instance
+            if stage.pk and (reason := stage.deletion_refusal()):
+                form.add_error(None, reason)
+                raise forms.ValidationError(reason, code="protected")
+
+
+class StageInline(admin.TabularInline):
+    model = SalesCycleStage
+    formset = StageFormSet
+    fields = [
+        "stage",
+        "description",
+        "completed",
+        "chances_of_success",
+        "quote_required",
+        "allow_skip",
+        "date_formula",
+    ]
+    extra = 1
+    ordering = ["stage"]
+
+
+@admin.register(SalesCycle)
+class SalesCycleAdmin(ProtectedDeleteAdmin):
+    list_display = ["code", "description", "probability_calculation", "blocked"]
+    list_filter = ["blocked", "probability_calculation"]
+    search_fields = ["code", "description"]
+    inlines = [StageInline]
+
+
+@admin.register(SalesCycleStage)
+class SalesCycleStageAdmin(ProtectedDeleteAdmin):
+    list_display = ["sales_cycle", "stage", "description", "completed", "chances_of_success"]
+    list_filter = ["sales_cycle"]
+    search_fields = ["description", "sales_cycle__code"]
+    list_select_related = ["sales_cycle"]
+
+    def has_module_permission(self, request):
+        return False  # edited inline in its sales cycle; registered for the admin's lookups
