@@ -200,6 +200,9 @@ class Opportunity(models.Model):
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
         ordering = ["-number"]
+        permissions = [
+            ("act_on_all_opportunities", _("Can update, close and quote every opportunity")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["not_started", "in_progress", "won", "lost"]),
