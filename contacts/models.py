@@ -7,7 +7,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from numbering.models import next_number
+from numbering.models import Numbered
 
 
 class SetupProtection:
@@ -73,14 +73,15 @@ class Salesperson(SetupProtection, models.Model):
         return self.opportunities.statistics()
 
 
-class Contact(SetupProtection, models.Model):
+class Contact(SetupProtection, Numbered):
     """A company or a person we are in touch with; a person may belong to a company."""
+
+    number_series = "CT"
 
     class Type(models.TextChoices):
         COMPANY = "company", _("Company")
         PERSON = "person", _("Person")
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
     name = models.CharField(_("name"), max_length=100)
     type = models.CharField(_("type"), max_length=10, choices=Type, default=Type.COMPANY)
     company = models.ForeignKey(
@@ -117,11 +118,6 @@ class Contact(SetupProtection, models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = next_number("CT")
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("contacts:contact_detail", args=[self.number])
@@ -180,10 +176,11 @@ class Contact(SetupProtection, models.Model):
         return Opportunity.objects.for_contact(self).statistics()
 
 
-class Customer(models.Model):
+class Customer(Numbered):
     """A contact we sell to: orders need one."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    number_series = "CU"
+
     name = models.CharField(_("name"), max_length=100)
     contact = models.OneToOneField(
         Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="customer"
@@ -196,8 +193,3 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = next_number("CU")
-        super().save(*args, **kwargs)

@@ -53,3 +53,19 @@ def next_numbers(code: str, count: int) -> list[str]:
         series.last_number += count
         series.save(update_fields=["last_number"])
     return [series.format(value) for value in range(first, first + count)]
+
+
+class Numbered(models.Model):
+    """A document with an automatic number from the series named by `number_series`."""
+
+    number_series: str
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = next_number(self.number_series)
+        super().save(*args, **kwargs)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Customer, Salesperson, SetupProtection
-from numbering.models import next_number
+from numbering.models import Numbered
 from salescycles.models import SalesCycle, SalesCycleStage, percent_check, percent_field
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -94,21 +94,31 @@ class OpportunityQuerySet(models.QuerySet):
     def statistics(self) -> dict:
         """Count, and sums and averages of the figures of the active entries (SPEC 3.10)."""
         started = ~Q(status=Opportunity.Status.NOT_STARTED)
-        figures = self.aggregate(
-            opportunities=Count("pk"),
-            started=Count("pk", filter=started),
-            estimated_value=Coalesce(Sum("estimated_value", filter=started), ZERO),
-            current_value=Coalesce(Sum("calcd_current_value", filter=started), ZERO),
-            average_estimated_value=Avg("estimated_value", filter=started),
-            average_current_value=Avg("calcd_current_value", filter=started),
+        # The aggregates' names must differ from the fields': an aggregate named like a field
+        # shadows it for the aggregates after it (FieldError "... is an aggregate").
+        totals = self.aggregate(
+            count=Count("pk"),
+            started_count=Count("pk", filter=started),
+            estimated_sum=Coalesce(Sum("estimated_value", filter=started), ZERO),
+            current_sum=Coalesce(Sum("calcd_current_value", filter=started), ZERO),
+            estimated_average=Avg("estimated_value", filter=started),
+            current_average=Avg("calcd_current_value", filter=started),
         )
+        figures = {
+            "opportunities": totals["count"],
+            "started": totals["started_count"],
+            "estimated_value": totals["estimated_sum"],
+            "current_value": totals["current_sum"],
+            "average_estimated_value": totals["estimated_average"],
+            "average_current_value": totals["current_average"],
+        }
         for key in ("average_estimated_value", "average_current_value"):
             if figures[key] is not None:
                 figures[key] = Decimal(figures[key]).quantize(Decimal("0.01"))
         return figures
 
 
-class Opportunity(models.Model):
+class Opportunity(Numbered):
     """A potential sale to a contact, moved through the stages of a sales cycle.
 
     The figures (current stage, values, percentages, close date) are copied from the active
@@ -129,7 +139,8 @@ class Opportunity(models.Model):
     OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
     CLOSED_STATUSES = (Status.WON, Status.LOST)
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    number_series = "OP"
+
     description = models.CharField(_("description"), max_length=100)
     # The references below use DO_NOTHING: entries are deleted by the database (DB_CASCADE),
     # which Django allows only when no Python-level cascade touches this model. The database's
@@ -240,11 +251,6 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.description}"
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = next_number("OP")
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("opportunities:detail", args=[self.number])
@@ -439,14 +445,32 @@ class OpportunityEntry(models.Model):
         return self.action_taken in (self.Action.WON, self.Action.LOST)
 
 
-class Quote(models.Model):
+class SalesDocument(Numbered):
+    """What quotes and orders share: a number, a date and lines with a total."""
+
+    order_date = models.DateField(_("order date"))
+
+    class Meta:
+        abstract = True
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self) -> Decimal:
+        return document_total(self.lines.all())
+
+
+class Quote(SalesDocument):
     """A sales quote made from an opportunity; it becomes an order when the customer agrees."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         CONVERTED = "converted", _("Converted to order")
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    number_series = "SQ"
+
     contact = models.ForeignKey(
         Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="quotes"
     )
@@ -461,21 +485,11 @@ class Quote(models.Model):
     salesperson = models.ForeignKey(
         Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="quotes"
     )
-    order_date = models.DateField(_("order date"))
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
 
-    class Meta:
+    class Meta(SalesDocument.Meta):
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
-        ordering = ["-number"]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = next_number("SQ")
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("opportunities:quote_detail", args=[self.number])
@@ -484,15 +498,12 @@ class Quote(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
-    @property
-    def total(self) -> Decimal:
-        return document_total(self.lines.all())
 
-
-class SalesOrder(models.Model):
+class SalesOrder(SalesDocument):
     """A customer's order, made from a quote."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    number_series = "SO"
+
     quote = models.OneToOneField(
         Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="order"
     )
@@ -505,27 +516,13 @@ class SalesOrder(models.Model):
     salesperson = models.ForeignKey(
         Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="orders"
     )
-    order_date = models.DateField(_("order date"))
 
-    class Meta:
+    class Meta(SalesDocument.Meta):
         verbose_name = _("sales order")
         verbose_name_plural = _("sales orders")
-        ordering = ["-number"]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = next_number("SO")
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("opportunities:order_detail", args=[self.number])
-
-    @property
-    def total(self) -> Decimal:
-        return document_total(self.lines.all())
 
 
 def document_total(lines) -> Decimal:
