@@ -60,5 +60,13 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr --ignore=$(VENV) --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=$(VENV)
 
+## bench: the performance benchmark (100,000 opportunities; BENCH_ARGS="--size 1m" for a million)
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+## bench-smoke: the benchmark at a tiny size (what CI runs through tests/bench)
+bench-smoke: $(STAMP)
+	$(PY) -m bench --size tiny --drop
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

@@ -146,6 +146,10 @@ STORAGES = {
     },
 }
 
+# Decided here, not from the runtime DEBUG that the test runner turns off: tests then do not warn
+# about a missing STATIC_ROOT (collectstatic only runs for production).
+WHITENOISE_AUTOREFRESH = DEBUG
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,11 +1,23 @@
-"""The site's URLs: the apps, authentication, the language switch and the admin."""
+"""The site's URLs: the apps (the opportunity list is the home page), authentication, the
+language switch and the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", include("opportunities.urls")),
+    path("", include("contacts.urls")),
+    path("sales-cycles/", include("salescycles.urls")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch also serves the login page.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -139,18 +139,30 @@ class Contact(SetupProtection, Numbered):
         if self.company_id is not None:
             if self.type == self.Type.COMPANY:
                 raise ValidationError(
-                    {"company": _("Only a person can belong to a company.")}, code="invalid"
+                    {
+                        "company": ValidationError(
+                            _("Only a person can belong to a company."), code="invalid"
+                        )
+                    }
                 )
             if self.company.type != self.Type.COMPANY or self.company_id == self.pk:
                 raise ValidationError(
-                    {"company": _("Choose a contact of type company.")}, code="invalid"
+                    {
+                        "company": ValidationError(
+                            _("Choose a contact of type company."), code="invalid"
+                        )
+                    }
                 )
         if self.pk is not None:
             old_type = Contact.objects.filter(pk=self.pk).values_list("type", flat=True).first()
             if old_type is not None and old_type != self.type and self.opportunities.exists():
                 raise ValidationError(
-                    {"type": _("The type cannot change while opportunities refer to it.")},
-                    code="protected",
+                    {
+                        "type": ValidationError(
+                            _("The type cannot change while opportunities refer to it."),
+                            code="protected",
+                        )
+                    }
                 )
             if (
                 self.type == self.Type.PERSON
@@ -158,8 +170,12 @@ class Contact(SetupProtection, Numbered):
                 and self.persons.exists()
             ):
                 raise ValidationError(
-                    {"type": _("A company with persons cannot become a person.")},
-                    code="protected",
+                    {
+                        "type": ValidationError(
+                            _("A company with persons cannot become a person."),
+                            code="protected",
+                        )
+                    }
                 )
 
     def deletion_refusal(self) -> str | None:

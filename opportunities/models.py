@@ -278,13 +278,17 @@ class Opportunity(Numbered):
         """The rules on changing an opportunity's references (SPEC 3.9)."""
         errors = {}
         if self.sales_cycle_id and self.sales_cycle.blocked and self._changed("sales_cycle_id"):
-            errors["sales_cycle"] = _("Sales cycle %(code)s is blocked.") % {
-                "code": self.sales_cycle.code
-            }
+            errors["sales_cycle"] = ValidationError(
+                _("Sales cycle %(code)s is blocked."),
+                code="blocked",
+                params={"code": self.sales_cycle.code},
+            )
         if self.salesperson_id and self.salesperson.blocked and self._changed("salesperson_id"):
-            errors["salesperson"] = _("Salesperson %(code)s is blocked.") % {
-                "code": self.salesperson.code
-            }
+            errors["salesperson"] = ValidationError(
+                _("Salesperson %(code)s is blocked."),
+                code="blocked",
+                params={"code": self.salesperson.code},
+            )
         if self.pk is not None:
             old = (
                 Opportunity.objects.filter(pk=self.pk)
@@ -293,20 +297,25 @@ class Opportunity(Numbered):
             )
             started = old is not None and old["status"] != self.Status.NOT_STARTED
             if started and old["sales_cycle_id"] != self.sales_cycle_id:
-                errors["sales_cycle"] = _(
-                    "The sales cycle can change only while the opportunity is not started."
+                errors["sales_cycle"] = ValidationError(
+                    _("The sales cycle can change only while the opportunity is not started."),
+                    code="protected",
                 )
             if started and old["contact_id"] != self.contact_id and self.contact_id:
                 old_contact = Contact.objects.get(pk=old["contact_id"])
                 old_company = old_contact.company_contact
                 new_company = self.contact.company_contact
                 if old_company is None or new_company is None or old_company != new_company:
-                    errors["contact"] = _(
-                        "Once started, an opportunity can only move to another contact of the "
-                        "same company."
+                    errors["contact"] = ValidationError(
+                        _(
+                            "Once started, an opportunity can only move to another contact of "
+                            "the same company."
+                        ),
+                        code="protected",
                     )
         if errors:
-            raise ValidationError(errors, code="protected")
+            # Each error carries its code: a dict's messages do not take an outer code.
+            raise ValidationError(errors)
 
     def _changed(self, field: str) -> bool:
         if self.pk is None:

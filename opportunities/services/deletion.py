@@ -91,10 +91,12 @@ def delete_closed_opportunities(
     last_pk = 0
     while True:
         remaining = queryset.filter(pk__gt=last_pk).order_by("pk")
-        # The chunk's upper key: one value read, whatever the chunk size.
-        keys = remaining.values_list("pk", flat=True)[chunk_size - 1 : chunk_size]
-        boundary = next(iter(keys), None)
-        chunk = remaining if boundary is None else remaining.filter(pk__lte=boundary)
+        # The chunk's upper key and the key after it (at most two values read, whatever the
+        # chunk size): without a key after it this is the last chunk, so a selection of an
+        # exact multiple of the chunk size does not end with an empty DELETE.
+        keys = list(remaining.values_list("pk", flat=True)[chunk_size - 1 : chunk_size + 1])
+        last_chunk = len(keys) < 2
+        chunk = remaining if last_chunk else remaining.filter(pk__lte=keys[0])
         with transaction.atomic():
             # The filters are applied again in the DELETE itself, so a row that changed since the
             # boundary was read is judged on its state now. The database deletes the entries.
@@ -102,6 +104,6 @@ def delete_closed_opportunities(
         deleted += count
         if progress is not None:
             progress(deleted)
-        if boundary is None:
+        if last_chunk:
             return deleted
-        last_pk = boundary
+        last_pk = keys[0]

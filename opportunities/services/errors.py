@@ -46,5 +46,6 @@ MESSAGES = {
 class Refusal(ValidationError):
     """A rule refused an action; nothing was written. `code` says which rule."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, /, **params):
+        # Positional-only: a message may itself have a "code" parameter (close_code_type).
         super().__init__(MESSAGES[code], code=code, params=params or None)

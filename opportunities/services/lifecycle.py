@@ -124,11 +124,15 @@ def update_defaults(
 
 def _lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity:
     """The opportunity's row, locked until the transaction ends, as it is now."""
-    locked = (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("sales_cycle", "current_stage", "contact", "salesperson", "quote")
-        .get(pk=opportunity.pk)
-    )
+    # Lock first, read second. A SELECT ... FOR UPDATE that waited for another transaction
+    # returns the locked row's new version, but on PostgreSQL the rows joined to it (current
+    # stage, quote) come from the snapshot taken before the wait: a concurrent "next" would
+    # leave the new entry without its previous stage, a concurrent quote would be seen as
+    # linked but missing. A read after the lock is granted sees everything committed.
+    list(Opportunity.objects.select_for_update().filter(pk=opportunity.pk).values_list("pk"))
+    locked = Opportunity.objects.select_related(
+        "sales_cycle", "current_stage", "contact", "salesperson", "quote"
+    ).get(pk=opportunity.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Refusal("stale", number=locked.number)
     return locked

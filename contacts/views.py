@@ -1,0 +1,110 @@
+"""Contact and salesperson pages: lists with search, cards with statistics and opportunities."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from contacts.filters import ContactFilter, SalespersonFilter
+from contacts.models import Contact, Salesperson
+from opportunities import permissions, services
+from opportunities.models import Opportunity
+from opportunities.views import (
+    LIST_RELATED,
+    ResultsPartialMixin,
+    done,
+    refused,
+    safe_next,
+    with_commands,
+)
+
+CARD_OPPORTUNITIES = 10
+
+
+class ContactListView(ResultsPartialMixin, FilterView):
+    filterset_class = ContactFilter
+    template_name = "contacts/contact_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Contact.objects.select_related("company", "salesperson", "customer").order_by(
+            "number"
+        )
+
+
+class ContactDetailView(DetailView):
+    """Contact card: its fields, persons, statistics and opportunities (a company's include
+    those of its persons)."""
+
+    template_name = "contacts/contact_detail.html"
+    slug_field = slug_url_kwarg = "number"
+    context_object_name = "contact"
+
+    def get_queryset(self):
+        return Contact.objects.select_related("company", "salesperson", "customer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contact = self.object
+        opportunities = Opportunity.objects.for_contact(contact).select_related(*LIST_RELATED)
+        context |= {
+            "statistics": contact.statistics(),
+            "rows": with_commands(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
+            "persons": list(contact.persons.all()) if contact.is_company else [],
+            "can_create": permissions.can_create(self.request.user),
+            "can_create_customer": permissions.can_create_customer(self.request.user)
+            and not contact.is_customer,
+        }
+        return context
+
+
+@require_POST
+def create_customer(request: HttpRequest, number: str) -> HttpResponse:
+    """Create as customer: the contact becomes a customer (SPEC 3.7)."""
+    contact = get_object_or_404(Contact, number=number)
+    if not permissions.can_create_customer(request.user):
+        return refused(
+            request,
+            ValidationError(_("You may not create customers.")),
+            contact.get_absolute_url(),
+        )
+    back = safe_next(request, contact.get_absolute_url())
+    try:
+        customer = services.create_customer(contact, user=request.user)
+    except ValidationError as error:
+        return refused(request, error, back)
+    message = _("Contact %(contact)s is now customer %(customer)s.") % {
+        "contact": f"{contact.number} {contact.name}",
+        "customer": customer.number,
+    }
+    return done(request, message, back)
+
+
+class SalespersonListView(ResultsPartialMixin, FilterView):
+    filterset_class = SalespersonFilter
+    template_name = "contacts/salesperson_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return Salesperson.objects.order_by("code")
+
+
+class SalespersonDetailView(DetailView):
+    model = Salesperson
+    template_name = "contacts/salesperson_detail.html"
+    slug_field = slug_url_kwarg = "code"
+    context_object_name = "salesperson"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        salesperson = self.object
+        opportunities = salesperson.opportunities.select_related(*LIST_RELATED)
+        context |= {
+            "statistics": salesperson.statistics(),
+            "rows": with_commands(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
+            "can_create": permissions.can_create(self.request.user),
+        }
+        return context

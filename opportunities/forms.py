@@ -1,0 +1,327 @@
+"""Forms of the opportunity pages: they check the shape of the input, the services the rules.
+
+A form's choices for validation are wide (every action, every stage of the cycle, every close
+code) so that a tampered or outdated choice reaches the service and gets its message; the
+widgets only list what the services offer now.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.db.models.fields import BLANK_CHOICE_LABEL
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Contact, Salesperson
+from opportunities.models import CloseOpportunityCode, Opportunity, QuoteLine
+from salescycles.models import SalesCycle
+
+MONEY_DIGITS = {"max_digits": 18, "decimal_places": 2}
+# Wide enough to let the service say "at most 100" instead of a digits error.
+PERCENT_DIGITS = {"max_digits": 12, "decimal_places": 2}
+
+UPDATE_ACTION_LABELS = {
+    "first": _("First"),
+    "next": _("Next"),
+    "skip": _("Skip"),
+    "previous": _("Previous"),
+    "jump": _("Jump"),
+    "update": _("Update"),
+}
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as ISO (accepted in every language)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class AmountInput(forms.NumberInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"step": "0.01", "min": "0", "class": "text-end", **(attrs or {})})
+
+
+def money_field(label, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(label=label, **MONEY_DIGITS, widget=AmountInput, **kwargs)
+
+
+def percent_field(label, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        **PERCENT_DIGITS,
+        widget=AmountInput(attrs={"max": "100"}),
+        **kwargs,
+    )
+
+
+def date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=DateInput, **kwargs)
+
+
+def refresh_attrs(url: str) -> dict:
+    """htmx: changing this field reloads the dialog's form with the defaults for the new value."""
+    return {
+        "hx-get": url,
+        "hx-include": "closest form",
+        "hx-target": "closest form",
+        "hx-swap": "outerHTML",
+    }
+
+
+class VersionForm(forms.Form):
+    """What every dialog on an opportunity carries: the version the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class OpportunityCreateForm(forms.Form):
+    """New opportunity, optionally on the first stage with its three figures (SPEC 3.3)."""
+
+    description = forms.CharField(label=_("Description"), max_length=100)
+    contact = forms.ModelChoiceField(
+        label=_("Contact"),
+        queryset=Contact.objects.select_related("company"),
+        to_field_name="number",
+    )
+    salesperson = forms.ModelChoiceField(
+        label=_("Salesperson"),
+        queryset=Salesperson.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    sales_cycle = forms.ModelChoiceField(
+        label=_("Sales cycle"), queryset=SalesCycle.objects.all(), to_field_name="code"
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=Opportunity.Priority.choices,
+        initial=Opportunity.Priority.NORMAL,
+    )
+    activate_first_stage = forms.BooleanField(
+        label=_("Activate first stage"), required=False, initial=True
+    )
+    estimated_value = money_field(_("Estimated value"), required=False)
+    chances_of_success = percent_field(
+        _("Chances of success %"),
+        required=False,
+        help_text=_("Blank: the first stage's default."),
+    )
+    estimated_close_date = date_field(
+        _("Estimated closing date"),
+        required=False,
+        help_text=_("Blank: from the first stage's date formula."),
+    )
+
+    def __init__(self, *args, fixed_contact=None, fixed_salesperson=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only what may be chosen is listed; a blocked one typed in anyway reaches the service.
+        self.fields["salesperson"].widget.choices = _choices(
+            Salesperson.objects.filter(blocked=False), "code", _("The contact's salesperson")
+        )
+        self.fields["sales_cycle"].widget.choices = _choices(
+            SalesCycle.objects.filter(blocked=False), "code", BLANK_CHOICE_LABEL
+        )
+        if fixed_contact is not None:
+            self.fields["contact"].initial = fixed_contact.number
+            self.fields["contact"].disabled = True
+            self.fields["contact"].widget.choices = [(fixed_contact.number, str(fixed_contact))]
+        if fixed_salesperson is not None:
+            self.fields["salesperson"].initial = fixed_salesperson.code
+            self.fields["salesperson"].disabled = True
+            self.fields["salesperson"].help_text = ""
+            self.fields["salesperson"].widget.choices = [
+                (fixed_salesperson.code, str(fixed_salesperson))
+            ]
+
+
+def _choices(queryset, field: str, empty_label) -> list:
+    return [("", empty_label), *((getattr(obj, field), str(obj)) for obj in queryset)]
+
+
+class UpdateForm(VersionForm):
+    """Update opportunity: the action, its target, and the figures of the new entry (3.4)."""
+
+    action = forms.ChoiceField(label=_("Action type"), choices=UPDATE_ACTION_LABELS.items())
+    to_stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, required=False)
+    date_of_change = date_field(_("Date of change"), required=False)
+    estimated_value = money_field(_("Estimated value"), required=False)
+    chances_of_success = percent_field(_("Chances of success %"), required=False)
+    estimated_close_date = date_field(_("Estimated closing date"), required=False)
+
+    def __init__(self, *args, opportunity: Opportunity, actions: dict, refresh_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actions = actions
+        self.fields["action"].widget.attrs.update(refresh_attrs(refresh_url))
+        self.fields["to_stage"].widget.attrs.update(refresh_attrs(refresh_url))
+        self.fields["to_stage"].queryset = opportunity.sales_cycle.stages.all()
+        self.fields["action"].widget.choices = [
+            (action, UPDATE_ACTION_LABELS[action])
+            for action in UPDATE_ACTION_LABELS
+            if action in actions
+        ]
+        targets = actions.get(self.chosen_action(), [])
+        # The target is asked for only when the action offers a choice (skip and jump).
+        self.target_choice = len(targets) > 1
+        if self.target_choice:
+            self.fields["to_stage"].widget.choices = [
+                (stage.pk, f"{stage.stage} {stage.description}") for stage in targets
+            ]
+        else:
+            self.fields["to_stage"].widget = forms.HiddenInput()
+            self.initial["to_stage"] = None
+
+    def chosen_action(self) -> str | None:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("action"))
+        return self.initial.get("action")
+
+
+class CloseForm(VersionForm):
+    """Close opportunity: won or lost, why, when, and for how much (SPEC 3.5)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=CloseOpportunityCode.Type.choices,
+        widget=forms.RadioSelect,
+        initial=CloseOpportunityCode.Type.WON,
+    )
+    close_code = forms.ModelChoiceField(
+        label=_("Close opportunity code"),
+        queryset=CloseOpportunityCode.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    date_closed = date_field(_("Closing date"), required=False)
+    sales_value = money_field(_("Sales value"), required=False)
+
+    def __init__(
+        self, *args, codes, refresh_url: str, quote_total: Decimal | None = None, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].widget.attrs.update(refresh_attrs(refresh_url))
+        outcome = self.chosen_outcome()
+        of_type = [code for code in codes if code.type == outcome]
+        self.fields["close_code"].widget.choices = [
+            ("", BLANK_CHOICE_LABEL),
+            *((code.code, f"{code.code} {code.description}") for code in of_type),
+        ]
+        if len(of_type) == 1 and not self.is_bound:
+            self.initial["close_code"] = of_type[0].code
+        self.quote_total = quote_total
+        if quote_total is not None:
+            # The open quote's total is the sales value; the service uses it whatever is sent.
+            field = self.fields["sales_value"]
+            field.disabled = True
+            self.initial["sales_value"] = quote_total
+            field.help_text = _("The total of the linked quote.")
+        if outcome != CloseOpportunityCode.Type.WON:
+            self.fields["sales_value"].widget = forms.HiddenInput()
+
+    def chosen_outcome(self) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("outcome")) or CloseOpportunityCode.Type.WON
+        return self.initial.get("outcome") or self.fields["outcome"].initial
+
+
+class CloseCodeForm(forms.ModelForm):
+    """A new close code, added from the close dialog."""
+
+    class Meta:
+        model = CloseOpportunityCode
+        fields = ["code", "type", "description"]
+        labels = {"code": _("New code"), "type": _("Type"), "description": _("Description")}
+
+
+class QuoteLineForm(forms.ModelForm):
+    """A line of a quote: the service writes it."""
+
+    class Meta:
+        model = QuoteLine
+        fields = ["description", "quantity", "unit_price"]
+        widgets = {
+            "quantity": AmountInput(attrs={"data-line": "quantity"}),
+            "unit_price": AmountInput(attrs={"data-line": "unit_price"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The inputs sit in the cells of a table row; the form element is in the last cell.
+        form_id = f"{self.prefix}-form"
+        for name, field in self.fields.items():
+            field.widget.attrs["form"] = form_id
+            field.widget.attrs["aria-label"] = field.label
+            if name == "description":
+                field.widget.attrs["class"] = "form-control form-control-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm text-end"
+
+    @property
+    def form_id(self) -> str:
+        return f"{self.prefix}-form"
+
+
+class MakeOrderForm(VersionForm):
+    """Make order: an in-progress opportunity is closed as won in the same step (SPEC 3.7)."""
+
+    close_code = forms.ModelChoiceField(
+        label=_("Close opportunity code"),
+        queryset=CloseOpportunityCode.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    date_closed = date_field(_("Closing date"), required=False)
+
+    def __init__(self, *args, closes: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closes = closes
+        if not closes:
+            del self.fields["close_code"]
+            del self.fields["date_closed"]
+            return
+        won = list(CloseOpportunityCode.objects.filter(type="won"))
+        self.fields["close_code"].widget.choices = [
+            ("", BLANK_CHOICE_LABEL),
+            *((code.code, f"{code.code} {code.description}") for code in won),
+        ]
+        if len(won) == 1 and not self.is_bound:
+            self.initial["close_code"] = won[0].code
+
+
+class BatchDeleteForm(forms.Form):
+    """The filters of the batch job "Delete opportunities" (SPEC 3.6)."""
+
+    number_from = forms.CharField(label=_("Number from"), max_length=20, required=False)
+    number_to = forms.CharField(label=_("Number to"), max_length=20, required=False)
+    date_closed_from = date_field(_("Closed from"), required=False)
+    date_closed_to = date_field(_("Closed to"), required=False)
+    salesperson = forms.ModelChoiceField(
+        label=_("Salesperson"),
+        queryset=Salesperson.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Contact no."),
+        queryset=Contact.objects.all(),
+        to_field_name="number",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "CT000001"}),
+        error_messages={"invalid_choice": _("There is no contact with this number.")},
+    )
+    sales_cycle = forms.ModelChoiceField(
+        label=_("Sales cycle"),
+        queryset=SalesCycle.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+
+    def clean_number_from(self):
+        return self.cleaned_data["number_from"].strip().upper()
+
+    def clean_number_to(self):
+        return self.cleaned_data["number_to"].strip().upper()
+
+    def filters(self) -> dict:
+        return {name: value or None for name, value in self.cleaned_data.items()}

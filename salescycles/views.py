@@ -1,0 +1,30 @@
+"""Sales cycle pages: the list, and a card with the stages and their statistics."""
+
+from django.db.models import Count
+from django.views.generic import DetailView, ListView
+
+from salescycles.models import SalesCycle
+
+
+class SalesCycleListView(ListView):
+    template_name = "salescycles/salescycle_list.html"
+    context_object_name = "cycles"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return SalesCycle.objects.annotate(stage_count=Count("stages")).order_by("code")
+
+
+class SalesCycleDetailView(DetailView):
+    model = SalesCycle
+    template_name = "salescycles/salescycle_detail.html"
+    slug_field = slug_url_kwarg = "code"
+    context_object_name = "cycle"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        stages = list(self.object.stages.order_by("stage"))
+        for stage in stages:
+            stage.figures = stage.statistics()
+        context |= {"stages": stages, "statistics": self.object.statistics()}
+        return context

@@ -1,0 +1,70 @@
+"""Playwright against a live server, on Debian's Chromium.
+
+Without Chromium the browser tests skip with the reason, except in CI (CI=true), where a
+missing browser is a failure.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tests.browser.pages import DESKTOP
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        reason = "Chromium is not installed (apt-get install chromium)."
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} CI needs it.")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, chromium_path):
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_page(request, django_db_setup, browser, live_server):
+    """A fresh page of a user whose browser speaks `request.param` ("en" or "fr").
+
+    Console errors (a CSP violation, a failed script) fail the test. The test database is
+    set up before the live server starts, so that the server shares its connection.
+    """
+    language = getattr(request, "param", "en")
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR" if language == "fr" else "en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.language = language
+    page.base_url = live_server.url
+    yield page
+    context.close()
+    assert page.console_errors == []

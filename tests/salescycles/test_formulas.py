@@ -1,0 +1,171 @@
+"""Date formulas in Business Central's syntax (SPEC 3.8, salescycles.formulas)."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from salescycles import formulas
+from salescycles.models import SalesCycle, SalesCycleStage
+
+D = datetime.date
+MON_JAN_15 = D(2024, 1, 15)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("formula", "start", "expected"),
+    [
+        # amounts of days, weeks, months, quarters, years
+        ("1D", MON_JAN_15, D(2024, 1, 16)),
+        ("10D", D(2024, 12, 25), D(2025, 1, 4)),
+        ("1W", MON_JAN_15, D(2024, 1, 22)),
+        ("2W", D(2024, 1, 20), D(2024, 2, 3)),
+        ("1M", MON_JAN_15, D(2024, 2, 15)),
+        ("1Q", MON_JAN_15, D(2024, 4, 15)),
+        ("1Y", MON_JAN_15, D(2025, 1, 15)),
+        ("0D", MON_JAN_15, MON_JAN_15),
+        # negative amounts
+        ("-1D", MON_JAN_15, D(2024, 1, 14)),
+        ("-2W", MON_JAN_15, D(2024, 1, 1)),
+        ("-1M", D(2024, 3, 31), D(2024, 2, 29)),
+        ("-1Q", MON_JAN_15, D(2023, 10, 15)),
+        ("-1Y", D(2024, 2, 29), D(2023, 2, 28)),
+        # month steps clamp to the month's end
+        ("1M", D(2024, 1, 31), D(2024, 2, 29)),
+        ("1M", D(2023, 1, 31), D(2023, 2, 28)),
+        ("1M", D(2024, 3, 31), D(2024, 4, 30)),
+        ("1Q", D(2024, 1, 31), D(2024, 4, 30)),
+        ("1Y", D(2024, 2, 29), D(2025, 2, 28)),
+        ("12M", D(2024, 2, 29), D(2025, 2, 28)),
+        # end of the current period
+        ("CD", MON_JAN_15, MON_JAN_15),
+        ("CW", MON_JAN_15, D(2024, 1, 21)),
+        ("CW", D(2024, 1, 21), D(2024, 1, 21)),
+        ("CM", MON_JAN_15, D(2024, 1, 31)),
+        ("CM", D(2024, 2, 10), D(2024, 2, 29)),
+        ("CQ", MON_JAN_15, D(2024, 3, 31)),
+        ("CQ", D(2024, 11, 2), D(2024, 12, 31)),
+        ("CY", MON_JAN_15, D(2024, 12, 31)),
+        # start of the current period
+        ("-CD", MON_JAN_15, MON_JAN_15),
+        ("-CW", D(2024, 1, 18), MON_JAN_15),
+        ("-CM", MON_JAN_15, D(2024, 1, 1)),
+        ("-CQ", D(2024, 5, 20), D(2024, 4, 1)),
+        ("-CY", D(2024, 5, 20), D(2024, 1, 1)),
+        # sums, in order
+        ("CM+1D", MON_JAN_15, D(2024, 2, 1)),
+        ("1M+2W", MON_JAN_15, D(2024, 2, 29)),
+        ("1M-1D", MON_JAN_15, D(2024, 2, 14)),
+        ("-CM+1M", D(2024, 1, 20), D(2024, 2, 1)),
+        ("CM+1M", D(2024, 1, 20), D(2024, 2, 29)),
+        ("1D+1D+1D", MON_JAN_15, D(2024, 1, 18)),
+        ("-1Y+CY", MON_JAN_15, D(2023, 12, 31)),
+        # the next weekday n (1 Monday ... 7 Sunday), today when it already is
+        ("WD1", MON_JAN_15, MON_JAN_15),
+        ("WD3", MON_JAN_15, D(2024, 1, 17)),
+        ("WD7", MON_JAN_15, D(2024, 1, 21)),
+        ("WD1", D(2024, 1, 16), D(2024, 1, 22)),
+        ("1W+WD5", MON_JAN_15, D(2024, 1, 26)),
+        # BC's brackets, lower case and spaces
+        ("<1M>", MON_JAN_15, D(2024, 2, 15)),
+        ("<CM+1D>", MON_JAN_15, D(2024, 2, 1)),
+        ("cm+1d", MON_JAN_15, D(2024, 2, 1)),
+        (" 1m + 2w ", MON_JAN_15, D(2024, 2, 29)),
+        ("+1D", MON_JAN_15, D(2024, 1, 16)),
+        # blank: the date itself
+        ("", MON_JAN_15, MON_JAN_15),
+        ("   ", MON_JAN_15, MON_JAN_15),
+        (None, MON_JAN_15, MON_JAN_15),
+    ],
+)
+def test_a_formula_moves_the_date(formula, start, expected):
+    assert formulas.apply(formula, start) == expected
+
+
+def test_a_valid_formula_passes_validation():
+    for formula in ("", "1W", "CM+1D", "-CM", "<1M>", "WD2", "9999D"):
+        formulas.validate(formula)
+
+
+@pytest.mark.parametrize(
+    ("formula", "named"),
+    [
+        ("1X", "1X"),
+        ("X", "X"),
+        ("M1", "M1"),
+        ("1", "1"),
+        ("1D1D", "1D"),  # terms need a + or - between them
+        ("1D+", "+"),
+        ("1D++1D", "++1D"),
+        ("CX", "CX"),
+        ("WD8", "WD8"),
+        ("WD0", "WD0"),
+        ("1.5D", "1.5D"),  # no fractions
+        ("<1M", "<1M"),
+        ("tomorrow", "TOMORROW"),
+    ],
+)
+def test_an_invalid_formula_is_refused_naming_where_it_goes_wrong(formula, named):
+    with pytest.raises(ValidationError) as caught:
+        formulas.validate(formula)
+    assert caught.value.code == "invalid_formula"
+    message = caught.value.messages[0]
+    assert formula in message
+    assert f"“{named}”" in message
+
+
+def test_a_negative_weekday_is_refused():
+    with pytest.raises(ValidationError) as caught:
+        formulas.parse("-WD1")
+    assert caught.value.code == "invalid_formula"
+    assert "WD" in caught.value.messages[0]
+
+
+def test_an_amount_that_moves_too_far_is_refused():
+    with pytest.raises(ValidationError) as caught:
+        formulas.validate("10000D")
+    assert caught.value.code == "invalid_formula"
+    assert "9999" in caught.value.messages[0]
+
+
+def test_a_formula_leaving_the_calendar_is_refused_when_applied():
+    formulas.validate("9999Y")
+    with pytest.raises(ValidationError) as caught:
+        formulas.apply("9999Y", MON_JAN_15)
+    assert caught.value.code == "invalid_formula"
+    assert "calendar" in caught.value.messages[0]
+    with pytest.raises(ValidationError):
+        formulas.apply("-9999Y", MON_JAN_15)
+
+
+@pytest.mark.django_db
+def test_the_stage_s_validation_refuses_an_invalid_formula():
+    cycle = SalesCycle.objects.create(code="STD", description="Standard")
+    stage = SalesCycleStage(
+        sales_cycle=cycle,
+        stage=1,
+        description="Initial",
+        completed=10,
+        chances_of_success=20,
+        date_formula="1X",
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        stage.full_clean()
+
+    errors = caught.value.error_dict
+    assert list(errors) == ["date_formula"]
+    assert errors["date_formula"][0].code == "invalid_formula"
+    assert "1X" in caught.value.message_dict["date_formula"][0]
+    stage.date_formula = "CM+1D"
+    stage.full_clean()
+    stage.save()
+    assert stage.close_date(MON_JAN_15) == D(2024, 2, 1)
+
+
+@pytest.mark.django_db
+def test_a_blank_formula_is_allowed_on_a_stage():
+    cycle = SalesCycle.objects.create(code="STD", description="Standard")
+    stage = SalesCycleStage(sales_cycle=cycle, stage=1, description="Initial", date_formula="")
+    stage.full_clean()
+    assert stage.close_date(MON_JAN_15) == MON_JAN_15

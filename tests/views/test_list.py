@@ -1,0 +1,183 @@
+"""The opportunity list: filters, sorting, pagination, row actions, and its query count."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from opportunities import services
+from opportunities.models import Opportunity
+from tests.factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("opportunities:list")
+
+
+def numbers(response) -> list[str]:
+    return [opportunity.number for opportunity in response.context["rows"]]
+
+
+def make_opportunities(fx, count: int) -> None:
+    """A mix of states, quotes and orders, for the query-count guard."""
+    for index in range(count):
+        contact = [fx.CT100, fx.CT101, fx.CT200][index % 3]
+        opportunity = fx.create_opp_a(description=f"Deal {index}", contact=contact)
+        if index % 5 == 1 and contact.is_company:
+            quote = services.create_quote(opportunity)
+            services.add_quote_line(
+                quote, description="Desk", quantity=Decimal(1), unit_price=Decimal(100)
+            )
+        if index % 5 == 2:
+            services.close_opportunity(opportunity, outcome="lost", close_code=fx.L_COMP)
+        if index % 5 == 3:
+            OpportunityFactory(
+                contact=fx.CT300, salesperson=fx.AH, sales_cycle=fx.STD
+            )  # not started
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        LIST,
+        LIST + "?salesperson=JO&status=open&sort=-estimated_value",
+        LIST + "?contact=CT100&q=deal&sort=contact",
+    ],
+)
+def test_the_number_of_queries_does_not_grow_with_the_rows(fx, client, seller_client, url):
+    make_opportunities(fx, 5)
+    few = count_queries(client, url), count_queries(seller_client, url)
+    make_opportunities(fx, 45)
+    assert Opportunity.objects.count() > 25
+    many = count_queries(client, url), count_queries(seller_client, url)
+    assert few == many
+    assert many[0] <= 10
+
+
+def test_the_list_shows_the_columns_of_the_spec(client, opp_a):
+    content = client.get(LIST).content.decode()
+    for text in (
+        "OP000001",
+        "Deal A",
+        "Adatum",
+        "JO",
+        "In progress",
+        "Initial",
+        "03/31/2024",
+        "10,000.00",
+        "300.00",
+    ):
+        assert text in content
+
+
+def test_the_list_filters_by_salesperson_and_says_so_in_its_title(fx, client, opp_a):
+    other = fx.create_opp_a(salesperson=fx.AH, description="Deal B")
+    response = client.get(LIST, {"salesperson": "AH"})
+    assert numbers(response) == [other.number]
+    assert response.context["title"] == "Opportunities of salesperson AH"
+
+
+def test_a_company_list_includes_its_persons_opportunities(fx, client, opp_a):
+    robert = fx.create_opp_a(contact=fx.CT101, description="Robert's")
+    fx.create_opp_a(contact=fx.CT200, description="Litware")
+    response = client.get(LIST, {"contact": "CT100"})
+    assert sorted(numbers(response)) == sorted([opp_a.number, robert.number])
+    assert numbers(client.get(LIST, {"contact": "CT101"})) == [robert.number]
+
+
+def test_an_unknown_contact_number_is_a_filter_error_not_a_crash(client, opp_a):
+    response = client.get(LIST, {"contact": "NOPE"})
+    assert response.status_code == 200
+    assert "There is no contact with this number." in response.content.decode()
+    assert numbers(response) == []
+
+
+def test_open_and_closed(fx, client, opp_a):
+    lost = fx.create_opp_a(description="Lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    assert numbers(client.get(LIST, {"status": "open"})) == [opp_a.number]
+    closed = client.get(LIST, {"status": "closed"})
+    assert numbers(closed) == [lost.number]
+    assert closed.context["title"] == "Closed opportunities"
+
+
+def test_the_other_filters(fx, client, opp_a):
+    second = fx.create_opp_a(description="Printers", priority="high")
+    services.update_opportunity(second, action="next", today=datetime.date(2024, 1, 20))
+    assert numbers(client.get(LIST, {"q": "print"})) == [second.number]
+    assert numbers(client.get(LIST, {"q": "OP000001"})) == [opp_a.number]
+    assert numbers(client.get(LIST, {"priority": "high"})) == [second.number]
+    assert numbers(client.get(LIST, {"current_stage": fx.stages[2].pk})) == [second.number]
+    assert set(numbers(client.get(LIST, {"sales_cycle": "STD"}))) == {
+        opp_a.number,
+        second.number,
+    }
+    assert numbers(
+        client.get(LIST, {"closing_from": "2024-02-01", "closing_to": "2024-02-29"})
+    ) == [second.number]
+
+
+def test_sorting_uses_whitelisted_keys_only(fx, client, opp_a):
+    big = fx.create_opp_a(estimated_value=Decimal(50000), description="Big")
+    assert numbers(client.get(LIST, {"sort": "-estimated_value"})) == [big.number, opp_a.number]
+    assert numbers(client.get(LIST, {"sort": "estimated_value"})) == [opp_a.number, big.number]
+    response = client.get(LIST, {"sort": "contact__salesperson__user__password"})
+    assert response.status_code == 200
+    assert numbers(response) == []  # an invalid filter shows its error and no rows
+    assert response.context["filter"].errors
+
+
+def test_pagination_shows_the_total_and_a_bad_page_is_a_404(fx, client):
+    for index in range(30):
+        fx.create_opp_a(description=f"Deal {index}")
+    response = client.get(LIST)
+    assert len(response.context["rows"]) == 25
+    assert "30 opportunities" in response.content.decode()
+    assert len(client.get(LIST, {"page": 2}).context["rows"]) == 5
+    assert client.get(LIST, {"page": "x"}).status_code == 404
+    assert client.get(LIST, {"page": 99}).status_code == 404
+
+
+def test_rows_offer_the_actions_their_state_allows(fx, client, opp_a):
+    not_started = OpportunityFactory(contact=fx.CT100, salesperson=fx.JO, sales_cycle=fx.STD)
+    lost = fx.create_opp_a(description="Lost")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    person = fx.create_opp_a(contact=fx.CT300, description="Person's")
+    rows = {row.number: row.commands for row in client.get(LIST).context["rows"]}
+    assert rows[opp_a.number] == {"update", "close", "create_quote"}
+    assert rows[not_started.number] == {"activate", "close"}
+    assert rows[lost.number] == {"delete"}
+    assert rows[person.number] == {"update", "close"}  # quotes need a company
+
+
+def test_a_salesperson_gets_actions_on_their_own_opportunities_only(fx, seller_client, opp_a):
+    theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    lost = fx.create_opp_a(description="Lost")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    rows = {row.number: row.commands for row in seller_client.get(LIST).context["rows"]}
+    assert rows[opp_a.number] == {"update", "close", "create_quote"}
+    assert rows[theirs.number] == set()
+    assert rows[lost.number] == set()  # deleting is for managers
+
+
+def test_htmx_gets_only_the_results(client, opp_a):
+    response = client.get(
+        LIST, {"status": "open"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    content = response.content.decode()
+    assert "OP000001" in content
+    assert "<html" not in content
+    assert 'hx-swap-oob="true"' in content  # the title follows the filters
+
+
+def test_the_empty_list_says_what_to_do(client, fx):
+    assert "create one from a contact" in client.get(LIST).content.decode()

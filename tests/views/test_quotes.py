@@ -1,0 +1,232 @@
+"""Quotes and orders: create quote, lines with a live total, make order, customers, deletion."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Customer
+from opportunities import services
+from opportunities.models import Opportunity, Quote, SalesOrder
+from tests.snapshots import database_state
+
+pytestmark = pytest.mark.django_db
+JAN_20 = datetime.date(2024, 1, 20)
+
+
+@pytest.fixture
+def quote(opp_a):
+    quote = services.create_quote(opp_a)
+    services.add_quote_line(quote, description="Desks", quantity=Decimal(10), unit_price=950)
+    opp_a.refresh_from_db()
+    return quote
+
+
+def test_create_quote_from_the_list(fx, client, opp_a):
+    response = client.post(
+        reverse("opportunities:create_quote", args=[opp_a.number]),
+        {"version": opp_a.version, "next": "/"},
+    )
+    quote = Quote.objects.get()
+    assert response["Location"] == quote.get_absolute_url()
+    page = client.get(response["Location"]).content.decode()
+    assert f"Quote {quote.number} created for OP000001. Add its lines." in page
+
+
+def test_create_quote_for_a_person_is_refused(fx, client):
+    opportunity = fx.create_opp_a(contact=fx.CT300)
+    response = client.post(
+        reverse("opportunities:create_quote", args=[opportunity.number]),
+        {"version": opportunity.version},
+        follow=True,
+    )
+    assert "whose contact type is Company" in response.content.decode()
+    assert not Quote.objects.exists()
+
+
+def test_the_quote_page_shows_lines_and_total(fx, client, quote):
+    response = client.get(quote.get_absolute_url())
+    content = response.content.decode()
+    assert "Desks" in content
+    assert "9,500.00" in content
+    assert response.context["editable"]
+    assert response.context["can_order"]
+
+
+def test_add_change_and_remove_lines(fx, client, quote):
+    add = reverse("opportunities:quote_line_add", args=[quote.number])
+    client.post(add, {"new-description": "Chairs", "new-quantity": "4", "new-unit_price": "125"})
+    assert quote.total == Decimal(10000)
+    line = quote.lines.get(description="Chairs")
+    client.post(
+        reverse("opportunities:quote_line_update", args=[quote.number, line.pk]),
+        {
+            f"line-{line.pk}-description": "Chairs",
+            f"line-{line.pk}-quantity": "2",
+            f"line-{line.pk}-unit_price": "125",
+        },
+    )
+    assert quote.total == Decimal(9750)
+    response = client.post(
+        reverse("opportunities:quote_line_delete", args=[quote.number, line.pk]), follow=True
+    )
+    assert "Line removed." in response.content.decode()
+    assert quote.total == Decimal(9500)
+
+
+def test_htmx_line_changes_return_the_lines_with_the_new_total(fx, client, quote):
+    response = client.post(
+        reverse("opportunities:quote_line_add", args=[quote.number]),
+        {"new-description": "Lamps", "new-quantity": "5", "new-unit_price": "100"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="quote-lines",
+    )
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'id="quote-lines"' in content
+    assert "10,000.00" in content
+
+
+def test_a_bad_line_is_a_form_error_and_writes_nothing(fx, client, quote):
+    before = database_state()
+    response = client.post(
+        reverse("opportunities:quote_line_add", args=[quote.number]),
+        {"new-description": "Lamps", "new-quantity": "five", "new-unit_price": "-1"},
+    )
+    assert response.status_code == 200
+    assert response.context["new_form"].errors
+    assert database_state() == before
+
+
+def test_lines_of_another_quote_are_a_404(fx, client, quote):
+    other = services.create_quote(fx.create_opp_a(description="Other"))
+    line = quote.lines.get()
+    url = reverse("opportunities:quote_line_delete", args=[other.number, line.pk])
+    assert client.post(url).status_code == 404
+
+
+def test_make_order_closes_the_in_progress_opportunity_as_won(fx, client, opp_a, quote):
+    url = reverse("opportunities:make_order", args=[quote.number])
+    form = client.get(url).context["form"]
+    assert form.closes
+    response = client.post(
+        url,
+        {"version": opp_a.version, "close_code": "W-PRICE", "date_closed": "2024-02-10"},
+        follow=True,
+    )
+    order = SalesOrder.objects.get()
+    assert response.resolver_match.view_name == "opportunities:order_detail"
+    assert f"Order {order.number} made from quote {quote.number}." in response.content.decode()
+    opp_a.refresh_from_db()
+    assert opp_a.status == "won"
+    assert opp_a.order == order
+    assert opp_a.calcd_current_value == Decimal(9500)
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.CONVERTED
+
+
+def test_make_order_without_a_won_code_is_refused(fx, client, opp_a, quote):
+    before = database_state()
+    response = client.post(
+        reverse("opportunities:make_order", args=[quote.number]),
+        {"version": opp_a.version, "close_code": ""},
+    )
+    assert "A close code is required." in response.content.decode()
+    assert database_state() == before
+
+
+def test_make_order_offers_to_create_the_customer_first(fx, client):
+    opportunity = fx.create_opp_a(contact=fx.CT200)
+    quote = services.create_quote(opportunity)
+    url = reverse("opportunities:make_order", args=[quote.number])
+    page = client.get(url).content.decode()
+    assert "Contact CT200 is not a customer yet: create the customer first." in page
+    assert reverse("contacts:create_customer", args=["CT200"]) in page
+    refused = client.post(url, {"version": opportunity.version, "close_code": "W-PRICE"})
+    assert "create the customer first" in refused.content.decode()
+    response = client.post(reverse("contacts:create_customer", args=["CT200"]) + f"?next={url}")
+    assert response["Location"] == url
+    assert Customer.objects.filter(contact=fx.CT200).exists()
+    form = client.get(url).context["form"]
+    assert form.closes
+
+
+def test_a_stale_make_order_is_refused(fx, client, opp_a, quote):
+    seen = opp_a.version
+    services.update_opportunity(opp_a, action="update", estimated_value=Decimal(11000))
+    before = database_state()
+    response = client.post(
+        reverse("opportunities:make_order", args=[quote.number]),
+        {"version": seen, "close_code": "W-PRICE"},
+    )
+    assert "was changed by someone else" in response.content.decode()
+    assert database_state() == before
+
+
+def test_a_converted_quote_is_read_only(fx, client, opp_a, quote):
+    services.make_order(quote, close_code=fx.W_PRICE)
+    response = client.get(quote.get_absolute_url())
+    assert not response.context["editable"]
+    assert not response.context["can_delete_quote"]
+    refused = client.post(
+        reverse("opportunities:quote_line_add", args=[quote.number]),
+        {"new-description": "More", "new-quantity": "1", "new-unit_price": "1"},
+        follow=True,
+    )
+    assert "is converted to an order and cannot change" in refused.content.decode()
+    deleted = client.post(reverse("opportunities:quote_delete", args=[quote.number]))
+    assert "is converted to an order and cannot change" in deleted.content.decode()
+
+
+def test_delete_an_open_quote(fx, client, opp_a, quote):
+    url = reverse("opportunities:quote_delete", args=[quote.number])
+    assert "Delete quote" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert f"Quote {quote.number} deleted." in response.content.decode()
+    opp_a.refresh_from_db()
+    assert opp_a.quote is None
+    assert opp_a.status == "in_progress"
+
+
+def test_delete_an_order_turns_the_opportunity_lost(fx, client, opp_a, quote):
+    order = services.make_order(quote, close_code=fx.W_PRICE)
+    url = reverse("opportunities:order_delete", args=[order.number])
+    page = client.get(url).content.decode()
+    assert "OP000001 was won with this order: it becomes lost." in page
+    response = client.post(url, follow=True)
+    assert f"Order {order.number} deleted. OP000001 is now lost." in response.content.decode()
+    opp_a.refresh_from_db()
+    assert opp_a.status == Opportunity.Status.LOST
+    assert not SalesOrder.objects.exists()
+
+
+def test_the_order_page(fx, client, opp_a, quote):
+    order = services.make_order(quote, close_code=fx.W_PRICE)
+    response = client.get(order.get_absolute_url())
+    content = response.content.decode()
+    assert "C10000" in content
+    assert "9,500.00" in content
+    assert response.context["opportunity"] == opp_a
+
+
+def test_a_salesperson_cannot_touch_someone_elses_quote(fx, seller_client):
+    theirs = fx.create_opp_a(salesperson=fx.AH)
+    quote = services.create_quote(theirs)
+    assert not seller_client.get(quote.get_absolute_url()).context["editable"]
+    url = reverse("opportunities:quote_line_add", args=[quote.number])
+    assert seller_client.post(url, {}).status_code == 403
+    assert (
+        seller_client.get(reverse("opportunities:make_order", args=[quote.number])).status_code
+        == 403
+    )
+
+
+def test_create_quote_from_a_stale_page_is_refused(fx, client, opp_a):
+    seen = opp_a.version
+    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    response = client.post(
+        reverse("opportunities:create_quote", args=[opp_a.number]), {"version": seen}, follow=True
+    )
+    assert "was changed by someone else" in response.content.decode()
+    assert not Quote.objects.exists()

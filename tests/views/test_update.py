@@ -1,0 +1,242 @@
+"""The update dialog (Mise à jour opportunité) and "Activate first stage"."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from opportunities import services
+from opportunities.models import Opportunity
+from tests.factories import OpportunityFactory
+from tests.snapshots import database_state
+
+pytestmark = pytest.mark.django_db
+JAN_20 = datetime.date(2024, 1, 20)
+
+
+def url(opportunity):
+    return reverse("opportunities:update", args=[opportunity.number])
+
+
+def offered(response) -> list[str]:
+    return [value for value, _ in response.context["form"].fields["action"].widget.choices]
+
+
+def post(client, opportunity, **data):
+    values = {"version": opportunity.version, **data}
+    return client.post(url(opportunity), values)
+
+
+def test_the_dialog_offers_only_the_actions_of_the_state(fx, client, opp_a):
+    response = client.get(url(opp_a))
+    assert offered(response) == ["next", "skip", "update"]
+    form = response.context["form"]
+    # Next is the default; its defaults are pre-filled (SPEC 3.4).
+    assert form.initial["action"] == "next"
+    assert form.initial["to_stage"] is None  # one target: no chooser
+    assert form.initial["chances_of_success"] == Decimal(40)
+    assert form.initial["estimated_value"] == Decimal(10000)
+    assert not form.target_choice
+
+
+def test_skip_offers_its_targets_and_refreshes_the_defaults(fx, client, opp_a):
+    response = client.get(url(opp_a), {"action": "skip", "to_stage": fx.stages[3].pk})
+    form = response.context["form"]
+    assert form.target_choice
+    choices = [value for value, _ in form.fields["to_stage"].widget.choices]
+    assert choices == [fx.stages[2].pk, fx.stages[3].pk, fx.stages[4].pk]
+    assert form.initial["to_stage"] == fx.stages[3].pk
+    assert form.initial["chances_of_success"] == Decimal(50)
+    today = form.initial["date_of_change"]
+    assert form.initial["estimated_close_date"] == fx.stages[3].close_date(today)
+
+
+def test_htmx_refresh_returns_the_dialog_only(fx, client, opp_a, htmx):
+    response = client.get(url(opp_a), {"action": "update", "modal": "1"}, **htmx)
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'id="update-form"' in content
+    assert 'data-bs-dismiss="modal"' in content
+
+
+def test_the_quote_total_is_the_default_estimated_value(fx, client, opp_a):
+    quote = services.create_quote(opp_a)
+    services.add_quote_line(quote, description="X", quantity=Decimal(2), unit_price=Decimal(400))
+    opp_a.refresh_from_db()
+    form = client.get(url(opp_a)).context["form"]
+    assert form.initial["estimated_value"] == Decimal(800)
+
+
+def test_next_moves_the_opportunity_and_says_so(fx, client, opp_a, manager):
+    back = reverse("opportunities:list") + "?status=open"
+    response = client.post(
+        url(opp_a) + "?next=" + back.replace("?", "%3F").replace("=", "%3D"),
+        {"version": opp_a.version, "action": "next"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == back
+    opp_a.refresh_from_db()
+    assert opp_a.current_stage == fx.stages[2]
+    assert opp_a.entries.get(active=True).created_by == manager
+    assert "OP000001 moved to Needs." in client.get(back).content.decode()
+
+
+def test_skip_over_two_stages_records_jumped(fx, client, opp_a):
+    post(client, opp_a, action="skip", to_stage=fx.stages[3].pk, chances_of_success="70")
+    opp_a.refresh_from_db()
+    assert opp_a.current_stage == fx.stages[3]
+    assert opp_a.chances_of_success == Decimal(70)
+    assert opp_a.entries.get(active=True).action_taken == "jumped"
+
+
+def test_a_refused_skip_shows_the_rule_and_writes_nothing(fx, client, opp_a):
+    before = database_state()
+    response = post(client, opp_a, action="skip", to_stage=fx.stages[4].pk)
+    assert response.status_code == 200
+    assert (
+        "Stage 4 requires a quote: create a quote for the opportunity first."
+        in response.content.decode()
+    )
+    assert database_state() == before
+
+
+def test_jump_back_and_update(fx, client, opp_a):
+    services.update_opportunity(opp_a, action="skip", to_stage=fx.stages[3], today=JAN_20)
+    post(client, opp_a, action="jump", to_stage=fx.stages[1].pk)
+    opp_a.refresh_from_db()
+    assert opp_a.current_stage == fx.stages[1]
+    post(client, opp_a, action="update", estimated_value="15000", chances_of_success="60")
+    opp_a.refresh_from_db()
+    assert opp_a.estimated_value == Decimal(15000)
+    assert opp_a.entries.get(active=True).action_taken == "updated"
+
+
+def test_a_stale_dialog_is_refused_with_the_current_state(fx, client, opp_a):
+    seen = opp_a.version
+    services.update_opportunity(opp_a, action="next", today=JAN_20)  # someone else
+    before = database_state()
+    response = client.post(url(opp_a), {"version": seen, "action": "next"})
+    content = response.content.decode()
+    assert "was changed by someone else since you opened it" in content
+    assert database_state() == before
+    # The dialog now carries the version it shows, and the current stage.
+    assert response.context["form"].data["version"] == str(opp_a.version)
+    assert "2 Needs" in content
+
+
+def test_a_date_before_the_last_change_is_refused(fx, client, opp_a):
+    response = post(client, opp_a, action="next", date_of_change="2024-01-10")
+    assert "is before the last change of the opportunity" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "next", "estimated_value": "abc"},
+        {"action": "next", "date_of_change": "2024-13-45"},
+        {"action": "explode"},
+        {"action": "skip", "to_stage": "999999"},
+        {"action": "skip", "to_stage": "'; drop table"},
+        {"action": "next", "version": "abc"},
+        {"action": "next", "version": ""},
+    ],
+)
+def test_bad_or_tampered_input_is_a_form_error(fx, client, opp_a, data):
+    before = database_state()
+    response = client.post(url(opp_a), {"version": opp_a.version, **data})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert database_state() == before
+
+
+def test_an_action_not_offered_is_refused_by_the_service(fx, client, opp_a):
+    response = post(client, opp_a, action="previous")
+    assert "This action is not offered for opportunity OP000001 now." in (response.content.decode())
+
+
+def test_a_stage_of_the_cycle_that_is_not_a_target_is_refused(fx, client, opp_a):
+    response = post(client, opp_a, action="skip", to_stage=fx.stages[5].pk)
+    assert "Stage 5 is not a target of this action." in response.content.decode()
+
+
+def test_htmx_success_answers_with_a_client_redirect(fx, client, opp_a, htmx):
+    response = client.post(url(opp_a), {"version": opp_a.version, "action": "next"}, **htmx)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == opp_a.get_absolute_url()
+
+
+def test_a_closed_opportunity_offers_no_update(fx, client, opp_a):
+    services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP)
+    response = client.get(url(opp_a))
+    assert "No update is offered for OP000001 now." in response.content.decode()
+    refused = post(client, opp_a, action="next")
+    assert "Opportunity OP000001 is closed and cannot change." in refused.content.decode()
+
+
+def test_a_salesperson_may_not_update_someone_elses_opportunity(fx, seller_client):
+    theirs = fx.create_opp_a(salesperson=fx.AH)
+    assert seller_client.get(url(theirs)).status_code == 403
+    assert post(seller_client, theirs, action="next").status_code == 403
+
+
+def test_activate_first_stage(fx, client):
+    opportunity = OpportunityFactory(contact=fx.CT100, salesperson=fx.JO, sales_cycle=fx.STD)
+    response = client.post(
+        reverse("opportunities:activate", args=[opportunity.number]),
+        {"version": opportunity.version},
+        follow=True,
+    )
+    opportunity.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.IN_PROGRESS
+    assert opportunity.estimated_value == 0
+    assert f"{opportunity.number} activated on stage Initial." in response.content.decode()
+
+
+def test_activate_on_a_cycle_without_stages_is_refused(fx, client):
+    from tests.factories import SalesCycleFactory
+
+    opportunity = OpportunityFactory(
+        contact=fx.CT100, salesperson=fx.JO, sales_cycle=SalesCycleFactory(code="EMPTY")
+    )
+    response = client.post(
+        reverse("opportunities:activate", args=[opportunity.number]),
+        {"version": opportunity.version},
+        follow=True,
+    )
+    assert "Sales cycle EMPTY has no stages." in response.content.decode()
+    opportunity.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.NOT_STARTED
+
+
+def test_activate_with_a_tampered_version_changes_nothing(fx, client):
+    opportunity = OpportunityFactory(contact=fx.CT100, salesperson=fx.JO, sales_cycle=fx.STD)
+    response = client.post(
+        reverse("opportunities:activate", args=[opportunity.number]),
+        {"version": "x"},
+        follow=True,
+    )
+    assert "The form was incomplete." in response.content.decode()
+    opportunity.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.NOT_STARTED
+
+
+def test_without_javascript_the_refresh_button_reloads_the_defaults(fx, client, opp_a):
+    # The no-JS "refresh" submits the dialog's fields with GET: the typed date is kept and the
+    # defaults follow the newly chosen action and target.
+    response = client.get(
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "action": "skip",
+            "to_stage": fx.stages[3].pk,
+            "date_of_change": "2024-02-01",
+            "estimated_value": "1",
+            "refresh": "1",
+        },
+    )
+    form = response.context["form"]
+    assert form.initial["date_of_change"] == datetime.date(2024, 2, 1)
+    assert form.initial["estimated_close_date"] == datetime.date(2024, 3, 1)
+    assert form.initial["chances_of_success"] == Decimal(50)
+    assert "Refresh the defaults for this action" in response.content.decode()
