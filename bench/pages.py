@@ -100,14 +100,22 @@ def list_filters() -> list[tuple[str, dict, object]]:
     ]
 
 
-def page_params(count: int, per_page: int) -> list[tuple[str, dict, int]]:
-    """(label, query parameters, 0-based offset of the page's first row) per measured page."""
+def page_params(rows, count: int, per_page: int) -> list[tuple[str, dict, int]]:
+    """(label, query parameters, 0-based offset of the page's first row) per measured page.
+
+    The list pages by keyset in its default order (newest id first): the deep page is the one
+    after the row just before it (`?after=<id>`); the last page is the last `per_page` rows.
+    """
     pages = max(1, math.ceil(count / per_page))
     deep = max(1, (pages + 1) // 2)
+    offset = (deep - 1) * per_page
+    deep_params = {}
+    if offset:
+        deep_params = {"after": rows.order_by("-pk").values_list("pk", flat=True)[offset - 1]}
     return [
         ("first page", {}, 0),
-        (f"deep page ({deep:,})", {"page": deep}, (deep - 1) * per_page),
-        (f"last page ({pages:,})", {"page": "last"}, (pages - 1) * per_page),
+        (f"deep page ({deep:,})", deep_params, offset),
+        (f"last page ({pages:,})", {"page": "last"}, max(0, count - per_page)),
     ]
 
 
@@ -157,9 +165,9 @@ def measure_list(bench: Bench) -> None:
     http_statements = None
     for label, params, rows in filters:
         count = rows.count()
-        ordered = rows.order_by("-number").values_list("number", flat=True)
+        ordered = rows.order_by("-pk").values_list("number", flat=True)
         firsts = {}
-        for page_label, extra, offset in page_params(count, per_page):
+        for page_label, extra, offset in page_params(rows, count, per_page):
             url = list_url({**params, **extra})
             response, statements = capture(bench, url)
             expected = ordered[offset] if count else None
@@ -174,7 +182,7 @@ def measure_list(bench: Bench) -> None:
             if label == "no filter" and page_label == "first page":
                 http_statements = statements
             if page_label.startswith("last") and count:
-                oldest = rows.order_by("number").values_list("number", flat=True).first()
+                oldest = rows.order_by("pk").values_list("number", flat=True).first()
                 results.check(
                     f"list {label}, last page: shows the oldest opportunity",
                     oldest.encode() in response.content,

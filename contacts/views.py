@@ -1,6 +1,7 @@
 """Contact and salesperson pages: lists with search, cards with statistics and opportunities."""
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -24,7 +25,8 @@ from opportunities.views import (
 CARD_OPPORTUNITIES = 10
 
 
-class ContactListView(ResultsPartialMixin, FilterView):
+class ContactListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
+    permission_required = "contacts.view_contact"
     filterset_class = ContactFilter
     template_name = "contacts/contact_list.html"
     paginate_by = 25
@@ -35,9 +37,11 @@ class ContactListView(ResultsPartialMixin, FilterView):
         )
 
 
-class ContactDetailView(DetailView):
+class ContactDetailView(PermissionRequiredMixin, DetailView):
     """Contact card: its fields, persons, statistics and opportunities (a company's include
     those of its persons)."""
+
+    permission_required = "contacts.view_contact"
 
     template_name = "contacts/contact_detail.html"
     slug_field = slug_url_kwarg = "number"
@@ -66,15 +70,11 @@ def create_customer(request: HttpRequest, number: str) -> HttpResponse:
     """Create as customer: the contact becomes a customer (SPEC 3.7)."""
     contact = get_object_or_404(Contact, number=number)
     if not permissions.can_create_customer(request.user):
-        return refused(
-            request,
-            ValidationError(_("You may not create customers.")),
-            contact.get_absolute_url(),
-        )
+        raise PermissionDenied
     back = safe_next(request, contact.get_absolute_url())
     try:
         customer = services.create_customer(contact, user=request.user)
-    except ValidationError as error:
+    except services.Refusal as error:
         return refused(request, error, back)
     message = _("Contact %(contact)s is now customer %(customer)s.") % {
         "contact": f"{contact.number} {contact.name}",
@@ -83,7 +83,8 @@ def create_customer(request: HttpRequest, number: str) -> HttpResponse:
     return done(request, message, back)
 
 
-class SalespersonListView(ResultsPartialMixin, FilterView):
+class SalespersonListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
+    permission_required = "contacts.view_salesperson"
     filterset_class = SalespersonFilter
     template_name = "contacts/salesperson_list.html"
     paginate_by = 25
@@ -92,7 +93,8 @@ class SalespersonListView(ResultsPartialMixin, FilterView):
         return Salesperson.objects.order_by("code")
 
 
-class SalespersonDetailView(DetailView):
+class SalespersonDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "contacts.view_salesperson"
     model = Salesperson
     template_name = "contacts/salesperson_detail.html"
     slug_field = slug_url_kwarg = "code"

@@ -4,13 +4,14 @@ State (status, stages, figures, entries) only changes through the services; the 
 delete of opportunities calls them too.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from contacts.admin import ProtectedDeleteAdmin
-from opportunities import services
+from opportunities import permissions, services
 from opportunities.models import (
     CloseOpportunityCode,
     Opportunity,
@@ -71,8 +72,38 @@ STATE_FIELDS = [
 ]
 
 
+class OpportunityAdminForm(forms.ModelForm):
+    """The change form carries the version it was rendered with; a stale save is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = ["description", "contact", "salesperson", "sales_cycle", "priority"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            # The admin saves inside a transaction: the lock holds until the save.
+            current = (
+                Opportunity.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if cleaned.get("expected_version") != current:
+                raise services.Refusal("stale", number=self.instance.number)
+        return cleaned
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
+    form = OpportunityAdminForm
     list_display = [
         "number",
         "description",
@@ -87,13 +118,25 @@ class OpportunityAdmin(admin.ModelAdmin):
     search_fields = ["number", "description"]
     list_select_related = ["contact", "salesperson", "current_stage"]
     readonly_fields = STATE_FIELDS
-    fields = ["description", "contact", "salesperson", "sales_cycle", "priority", *STATE_FIELDS]
+    fields = [
+        "description",
+        "contact",
+        "salesperson",
+        "sales_cycle",
+        "priority",
+        "expected_version",
+        *STATE_FIELDS,
+    ]
     autocomplete_fields = ["contact", "salesperson", "sales_cycle"]
     inlines = [EntryInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):
         return False  # created through the opportunity pages, which call the services
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_act_on(request.user, obj))
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -118,6 +161,8 @@ class OpportunityAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.full_clean()
+        if change and form.has_changed():
+            obj.version += 1  # dialogs opened before this change are now stale
         super().save_model(request, obj, form, change)
 
 
@@ -179,6 +224,14 @@ class QuoteAdmin(admin.ModelAdmin):
     def delete_open_quotes(self, request, queryset):
         deleted = 0
         for quote in queryset:
+            opportunity = Opportunity.objects.filter(quote=quote).first()
+            if opportunity is not None and not permissions.can_act_on(request.user, opportunity):
+                self.message_user(
+                    request,
+                    _("You may not change quote %(quote)s.") % {"quote": quote.number},
+                    messages.ERROR,
+                )
+                continue
             try:
                 services.delete_quote(quote, user=request.user)
                 deleted += 1

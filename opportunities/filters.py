@@ -1,12 +1,20 @@
-"""The opportunity list's filters and sorting: every key is whitelisted here.
+"""The opportunity list's filters, sorting, keyset pagination and capped count.
 
-All of the list's query building lives in `OpportunityFilter.filter_queryset`, so that a later
-change of pagination (keyset) or counting only has to look here and at the view's queryset.
+Every filter and sort key is whitelisted here. Pages are found by keyset ("the rows after this
+one"), never by OFFSET, so the last page costs what the first does: the cursor is the sort
+value and the id of a row, compared as a row value `(key, id) < (value, id)` that an index on
+(key, id) can serve. The count stops at `COUNT_CAP`; the page shows "10,000+" beyond it.
 """
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
@@ -14,18 +22,32 @@ from opportunities.forms import DateInput
 from opportunities.models import Opportunity
 from salescycles.models import SalesCycle, SalesCycleStage
 
-# sort key -> the ordering it means; the number breaks ties, so every order is total.
+COUNT_CAP = 10_000
+NO_DATE = datetime.date(1, 1, 1)
+
+
+def _text(value: str) -> str:
+    return value
+
+
+# sort key -> (the value sorted on, how a cursor's text becomes that value), and the id breaks
+# ties so that every order is total. "number" sorts by id: ids follow creation like numbers,
+# and a string sort of numbers breaks once they outgrow their width (OP1000000). Nullable
+# columns sort through Coalesce, since a row value comparison with NULL is never true.
 SORTS = {
-    "number": ("number",),
-    "creation_date": ("creation_date", "number"),
-    "description": ("description", "number"),
-    "contact": ("contact__name", "number"),
-    "salesperson": ("salesperson__code", "number"),
-    "status": ("status", "number"),
-    "stage": ("current_stage__stage", "number"),
-    "estimated_close_date": ("estimated_close_date", "number"),
-    "estimated_value": ("estimated_value", "number"),
-    "current_value": ("calcd_current_value", "number"),
+    "number": (None, None),
+    "creation_date": (F("creation_date"), datetime.date.fromisoformat),
+    "description": (F("description"), _text),
+    "contact": (F("contact__name"), _text),
+    "salesperson": (F("salesperson__code"), _text),
+    "status": (F("status"), _text),
+    "stage": (Coalesce(F("current_stage__stage"), Value(0)), int),
+    "estimated_close_date": (
+        Coalesce(F("estimated_close_date"), Value(NO_DATE)),
+        datetime.date.fromisoformat,
+    ),
+    "estimated_value": (F("estimated_value"), Decimal),
+    "current_value": (F("calcd_current_value"), Decimal),
 }
 DEFAULT_SORT = "-number"
 
@@ -42,10 +64,107 @@ def sort_choices():
         yield f"-{key}", f"-{key}"
 
 
-def ordering(sort: str) -> list[str]:
+class BadCursor(ValueError):
+    """A cursor that is not one this list made (edited by hand): the view answers 404."""
+
+
+@dataclass
+class KeysetPage:
+    """One page of rows and the cursors of the pages around it."""
+
+    rows: list
+    has_previous: bool
+    has_next: bool
+    previous_cursor: str | None
+    next_cursor: str | None
+
+
+def sorted_rows(queryset: QuerySet, sort: str) -> QuerySet:
+    """The rows in the order `sort` means, the sort value annotated as `sort_value`."""
     descending = sort.startswith("-")
-    fields = SORTS[sort.removeprefix("-")]
-    return [f"-{field}" if descending else field for field in fields]
+    expression, _parse = SORTS[sort.removeprefix("-")]
+    sign = "-" if descending else ""
+    if expression is None:
+        return queryset.order_by(f"{sign}pk")
+    return queryset.annotate(sort_value=expression).order_by(f"{sign}sort_value", f"{sign}pk")
+
+
+def cursor_of(row, sort: str) -> str:
+    """A row's place in the order: its id, preceded by its sort value when there is one."""
+    if SORTS[sort.removeprefix("-")][0] is None:
+        return str(row.pk)
+    value = row.sort_value
+    text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+    return f"{text}~{row.pk}"
+
+
+def parse_cursor(text: str, sort: str) -> tuple:
+    _expression, parse = SORTS[sort.removeprefix("-")]
+    try:
+        if parse is None:
+            return (int(text),)
+        value, _sep, pk = text.rpartition("~")
+        if not _sep:
+            raise ValueError(text)
+        return (parse(value), int(pk))
+    except (ValueError, InvalidOperation) as error:
+        raise BadCursor(text) from error
+
+
+def after(queryset: QuerySet, sort: str, cursor: tuple, *, forward: bool) -> QuerySet:
+    """The rows after the cursor in the sort's direction (`forward`), or before it."""
+    descending = sort.startswith("-")
+    greater = forward != descending
+    if len(cursor) == 1:
+        return queryset.filter(pk__gt=cursor[0]) if greater else queryset.filter(pk__lt=cursor[0])
+    lookup = TupleGreaterThan if greater else TupleLessThan
+    return queryset.filter(lookup(Tuple(F("sort_value"), F("pk")), cursor))
+
+
+def reverse_sort(sort: str) -> str:
+    return sort.removeprefix("-") if sort.startswith("-") else f"-{sort}"
+
+
+def keyset_page(
+    queryset: QuerySet,
+    sort: str,
+    *,
+    per_page: int,
+    after_cursor: str | None = None,
+    before_cursor: str | None = None,
+    last: bool = False,
+) -> KeysetPage:
+    """The page after `after_cursor`, before `before_cursor`, the last one, or the first.
+
+    One query: it fetches one row more than the page to know whether another page follows.
+    Pages read backwards (previous, last) are read in the reversed order and turned round.
+    """
+    backwards = last or before_cursor is not None
+    rows = sorted_rows(queryset, reverse_sort(sort) if backwards else sort)
+    if after_cursor is not None:
+        rows = after(rows, sort, parse_cursor(after_cursor, sort), forward=True)
+    elif before_cursor is not None:
+        rows = after(rows, sort, parse_cursor(before_cursor, sort), forward=False)
+    found = list(rows[: per_page + 1])
+    more = len(found) > per_page
+    found = found[:per_page]
+    if backwards:
+        found.reverse()
+        has_previous, has_next = more, not last
+    else:
+        has_previous, has_next = after_cursor is not None, more
+    return KeysetPage(
+        rows=found,
+        has_previous=has_previous and bool(found),
+        has_next=has_next and bool(found),
+        previous_cursor=cursor_of(found[0], sort) if found else None,
+        next_cursor=cursor_of(found[-1], sort) if found else None,
+    )
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows, counting no further than `cap` + 1 (more than `cap` shows as "cap+")."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -147,7 +266,8 @@ class OpportunityFilter(django_filters.FilterSet):
         return data.get("sort") or DEFAULT_SORT
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset).order_by(*ordering(self.sort_key))
+        # Unordered: the view orders it for its keyset page and counts it without an order.
+        return super().filter_queryset(queryset)
 
     def chosen(self, name: str):
         """A filter's valid value, for the page's title."""

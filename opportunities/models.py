@@ -88,7 +88,10 @@ class OpportunityQuerySet(models.QuerySet):
     def for_contact(self, contact):
         """A contact's opportunities; a company's include those of its persons."""
         if contact.is_company:
-            return self.filter(Q(contact=contact) | Q(contact__company=contact))
+            # An IN over the company's contacts, not an OR across the join: the OR form
+            # cannot use the (contact, id) index and reads every opportunity.
+            people = Contact.objects.filter(Q(pk=contact.pk) | Q(company=contact)).values("pk")
+            return self.filter(contact__in=people)
         return self.filter(contact=contact)
 
     def statistics(self) -> dict:
@@ -147,18 +150,21 @@ class Opportunity(Numbered):
     # foreign keys still refuse to delete a referenced row; the setup models check first.
     contact = models.ForeignKey(
         Contact,
+        db_index=False,  # the composite index (contact, id) serves lookups
         verbose_name=_("contact"),
         on_delete=models.DO_NOTHING,
         related_name="opportunities",
     )
     salesperson = models.ForeignKey(
         Salesperson,
+        db_index=False,  # the composite index (salesperson, id) serves lookups
         verbose_name=_("salesperson"),
         on_delete=models.DO_NOTHING,
         related_name="opportunities",
     )
     sales_cycle = models.ForeignKey(
         SalesCycle,
+        db_index=False,  # the composite index (sales_cycle, id) serves lookups
         verbose_name=_("sales cycle"),
         on_delete=models.DO_NOTHING,
         related_name="opportunities",
@@ -173,6 +179,7 @@ class Opportunity(Numbered):
     date_closed = models.DateField(_("date closed"), null=True, blank=True)
     current_stage = models.ForeignKey(
         SalesCycleStage,
+        db_index=False,  # the composite index (current_stage, id) serves lookups
         verbose_name=_("current stage"),
         on_delete=models.DO_NOTHING,
         null=True,
@@ -240,11 +247,23 @@ class Opportunity(Numbered):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "number"], name="opp_status_number_idx"),
-            models.Index(fields=["salesperson", "number"], name="opp_salesperson_number_idx"),
-            models.Index(fields=["contact", "number"], name="opp_contact_number_idx"),
-            models.Index(fields=["current_stage", "number"], name="opp_stage_number_idx"),
-            models.Index(fields=["sales_cycle", "number"], name="opp_cycle_number_idx"),
+            # The list pages by (filter, id): ids follow creation like numbers, and keyset
+            # pagination walks these indexes from either end.
+            models.Index(fields=["status", "id"], name="opp_status_id_idx"),
+            models.Index(fields=["salesperson", "id"], name="opp_salesperson_id_idx"),
+            models.Index(fields=["contact", "id"], name="opp_contact_id_idx"),
+            models.Index(fields=["current_stage", "id"], name="opp_stage_id_idx"),
+            models.Index(fields=["sales_cycle", "id"], name="opp_cycle_id_idx"),
+            models.Index(
+                fields=["id"],
+                name="opp_open_id_idx",
+                condition=Q(status__in=["not_started", "in_progress"]),
+            ),
+            models.Index(
+                fields=["salesperson", "id"],
+                name="opp_open_salesperson_id_idx",
+                condition=Q(status__in=["not_started", "in_progress"]),
+            ),
             models.Index(fields=["estimated_close_date"], name="opp_close_date_idx"),
             models.Index(fields=["date_closed"], name="opp_date_closed_idx"),
         ]

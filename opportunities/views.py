@@ -10,12 +10,14 @@ modal of the base layout, and a success answers with HX-Redirect.
 """
 
 import datetime
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
@@ -29,7 +31,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import permissions, services
-from opportunities.filters import OpportunityFilter
+from opportunities.filters import (
+    COUNT_CAP,
+    BadCursor,
+    OpportunityFilter,
+    capped_count,
+    keyset_page,
+)
 from opportunities.forms import (
     UPDATE_ACTION_LABELS,
     BatchDeleteForm,
@@ -50,6 +58,7 @@ from opportunities.models import (
     SalesOrder,
     document_total,
 )
+from opportunities.services.deletion import delete_closed_opportunities_for_a_while
 
 DIALOG_TARGET = "dialog-content"
 LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
@@ -60,8 +69,13 @@ LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
 def safe_next(request: HttpRequest, default: str) -> str:
     """The page the user came from, when it is one of ours."""
     candidate = request.GET.get("next") or request.POST.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only absolute paths: anything else would be read as a view name or a relative URL.
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return default
@@ -71,7 +85,7 @@ def go(request: HttpRequest, url: str) -> HttpResponse:
     """Post/Redirect/Get, also from inside an htmx dialog (a full page load)."""
     if request.htmx:
         return HttpResponseClientRedirect(url)
-    return redirect(url)
+    return HttpResponseRedirect(url)
 
 
 def shown(error: ValidationError) -> ValidationError:
@@ -159,11 +173,25 @@ def parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
-def parse_version(value: str | None, default: int) -> int:
+def parse_version(value: str | None, default: int | None) -> int | None:
     try:
         return int(value) if value else default
     except ValueError:
         return default
+
+
+def posted_version(request: HttpRequest) -> int | None:
+    """The opportunity version a button or dialog was rendered with (its hidden field).
+
+    A value that is not a number can match no version: the service refuses it as stale.
+    """
+    value = request.POST.get("version")
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return 0
 
 
 def stale_form(form_class, request: HttpRequest, current: Opportunity, /, **kwargs):
@@ -189,28 +217,108 @@ class ResultsPartialMixin:
 
 
 class OpportunityListView(ResultsPartialMixin, FilterView):
-    """Opportunity list: all, per salesperson, per contact, open or closed; filtered, sorted."""
+    """Opportunity list: all, per salesperson, per contact, open or closed; filtered, sorted.
+
+    Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page costs what the first
+    does; one query for the rows and one capped count.
+    """
 
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
     paginate_by = 25
 
     def get_queryset(self):
-        # The only place the rows' query starts; the FilterSet adds filters and the order.
-        return Opportunity.objects.select_related(*LIST_RELATED)
+        # The only place the rows' query starts; the FilterSet adds filters, the page the order.
+        return Opportunity.objects.all()
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["data"] = self.request.GET  # always bound: the order is always applied
         return kwargs
 
+    def paginate_queryset(self, queryset, page_size):
+        query = self.request.GET
+        sort = self.filterset.sort_key
+        page = query.get("page")
+        if page not in (None, "", "1", "last"):
+            raise Http404(_("There is no such page."))
+        try:
+            found = keyset_page(
+                queryset.select_related(*LIST_RELATED),
+                sort,
+                per_page=page_size,
+                after_cursor=query.get("after") or None,
+                before_cursor=query.get("before") or None,
+                last=page == "last",
+            )
+        except BadCursor as error:
+            raise Http404(_("There is no such page.")) from error
+        self.total = capped_count(queryset)
+        return None, found, found.rows, found.has_previous or found.has_next
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = with_commands(self.request.user, context["object_list"])
+        page = context["page_obj"]
+        rows = with_commands(self.request.user, page.rows)
+        add_row_links(rows)
+        context["rows"] = rows
         context["title"] = list_title(self.filterset)
         context["new_query"] = new_opportunity_query(self.filterset)
         context["can_create"] = permissions.can_create(self.request.user)
+        context["back"] = quote(self.request.get_full_path(), safe="/")
+        context["page_links"] = page_links(self.request, page)
+        context["total"] = min(self.total, COUNT_CAP)
+        context["total_capped"] = self.total > COUNT_CAP
         return context
+
+
+def urls_by_number(name: str):
+    """`reverse` once per page, not once per row: the URL with the number put in."""
+    pattern = reverse(name, args=["__number__"])
+    return lambda number: pattern.replace("__number__", number)
+
+
+def add_row_links(rows: list[Opportunity]) -> None:
+    urls = {
+        name: urls_by_number(f"opportunities:{name}")
+        for name in ("detail", "update", "activate", "close", "delete", "create_quote")
+    }
+    contact_url = urls_by_number("contacts:contact_detail")
+    salesperson_url = urls_by_number("contacts:salesperson_detail")
+    quote_url = urls_by_number("opportunities:quote_detail")
+    order_url = urls_by_number("opportunities:order_detail")
+    for row in rows:
+        row.urls = {name: url(row.number) for name, url in urls.items()}
+        row.contact_url = contact_url(row.contact.number)
+        row.salesperson_url = salesperson_url(row.salesperson.code)
+        if row.order_id:
+            row.document = (order_url(row.order.number), row.order.number, _("Order"))
+        elif row.quote_id:
+            row.document = (quote_url(row.quote.number), row.quote.number, _("Quote"))
+        else:
+            row.document = None
+
+
+def page_links(request: HttpRequest, page) -> dict[str, str]:
+    """First / previous / next / last, keeping the filters and the sort."""
+    query = request.GET.copy()
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
+
+    def link(**params) -> str:
+        changed = query.copy()
+        for key, value in params.items():
+            changed[key] = value
+        return f"?{changed.urlencode()}" if changed else "?"
+
+    links = {}
+    if page.has_previous:
+        links["first"] = link()
+        links["previous"] = link(before=page.previous_cursor)
+    if page.has_next:
+        links["next"] = link(after=page.next_cursor)
+        links["last"] = link(page="last")
+    return links
 
 
 def list_title(filterset: OpportunityFilter) -> str:
@@ -250,8 +358,10 @@ def new_opportunity_query(filterset: OpportunityFilter) -> str:
     return ""
 
 
-class OpportunityDetailView(DetailView):
+class OpportunityDetailView(PermissionRequiredMixin, DetailView):
     """Opportunity card: the fields, the figures, the sales documents and the entries."""
+
+    permission_required = "opportunities.view_opportunity"
 
     template_name = "opportunities/opportunity_detail.html"
     slug_field = slug_url_kwarg = "number"
@@ -555,21 +665,49 @@ def opportunity_delete(request: HttpRequest, number: str) -> HttpResponse:
     return render_dialog(request, "opportunities/opportunity_confirm_delete.html", context)
 
 
+# A web request deletes for about this long, then the page shows the progress and goes on in
+# the next request: a large deletion never runs into the server's request timeout.
+BATCH_SECONDS = 2.0
+BATCH_CHUNK_SIZE = 2000
+
+
 @require_http_methods(["GET", "POST"])
 def batch_delete(request: HttpRequest) -> HttpResponse:
-    """The batch job "Delete opportunities": filters, preview count, confirmation, result."""
+    """The batch job "Delete opportunities": filters, preview count, confirmation, result.
+
+    The deletion runs a few chunks per request (`BATCH_SECONDS`); until it is finished the page
+    shows how many were deleted and how many remain, and goes on by itself (htmx) or with a
+    "Continue" button. Each step runs the filters again, so it resumes wherever it stopped.
+    """
     if not permissions.can_delete(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = BatchDeleteForm(request.POST)
         if form.is_valid():
-            deleted = services.delete_closed_opportunities(**form.filters(), user=request.user)
-            message = ngettext(
-                "%(count)s closed opportunity was deleted.",
-                "%(count)s closed opportunities were deleted.",
-                deleted,
-            ) % {"count": number_format(deleted, force_grouping=True)}
-            return done(request, message, reverse("opportunities:batch_delete"))
+            earlier = parse_count(request.POST.get("deleted"))
+            now, finished = delete_closed_opportunities_for_a_while(
+                **form.filters(),
+                seconds=BATCH_SECONDS,
+                chunk_size=BATCH_CHUNK_SIZE,
+                user=request.user,
+            )
+            deleted = earlier + now
+            if finished:
+                message = ngettext(
+                    "%(count)s closed opportunity was deleted.",
+                    "%(count)s closed opportunities were deleted.",
+                    deleted,
+                ) % {"count": number_format(deleted, force_grouping=True)}
+                return done(request, message, reverse("opportunities:batch_delete"))
+            context = {
+                "form": form,
+                "preview": None,
+                "deleted": deleted,
+                "remaining": services.delete_closed_opportunities(**form.filters(), dry_run=True),
+            }
+            if request.htmx:
+                return render(request, "opportunities/batch_delete.html#progress", context)
+            return render(request, "opportunities/batch_delete.html", context)
         preview = None
     else:
         form = BatchDeleteForm(request.GET if "preview" in request.GET else None)
@@ -577,6 +715,13 @@ def batch_delete(request: HttpRequest) -> HttpResponse:
         if form.is_bound and form.is_valid():
             preview = services.delete_closed_opportunities(**form.filters(), dry_run=True)
     return render(request, "opportunities/batch_delete.html", {"form": form, "preview": preview})
+
+
+def parse_count(value: str | None) -> int:
+    try:
+        return max(0, int(value)) if value else 0
+    except ValueError:
+        return 0
 
 
 # --- quotes and orders --------------------------------------------------------------------------
@@ -596,9 +741,17 @@ def quote_opportunity(quote: Quote) -> Opportunity | None:
 
 
 def may_change_quote(user, opportunity: Opportunity | None) -> bool:
-    if opportunity is not None:
-        return permissions.can_act_on(user, opportunity)
-    return user.has_perm("opportunities.change_quote")
+    if not user.has_perm("opportunities.change_quote"):
+        return False
+    return opportunity is None or permissions.can_act_on(user, opportunity)
+
+
+def may_make_order(user, opportunity: Opportunity | None) -> bool:
+    return user.has_perm("opportunities.add_salesorder") and may_change_quote(user, opportunity)
+
+
+def may_delete_quote(user, opportunity: Opportunity | None) -> bool:
+    return user.has_perm("opportunities.delete_quote") and may_change_quote(user, opportunity)
 
 
 @require_POST
@@ -641,13 +794,15 @@ def quote_context(request: HttpRequest, quote: Quote, forms_by_line=None, new_fo
         "editable": editable,
         "new_form": new_form or QuoteLineForm(prefix="new"),
         "customer": customer,
-        "can_order": editable and quote.is_open,
-        "can_delete_quote": quote.is_open and may_change_quote(request.user, opportunity),
+        "can_order": quote.is_open and may_make_order(request.user, opportunity),
+        "can_delete_quote": quote.is_open and may_delete_quote(request.user, opportunity),
     }
 
 
-class QuoteDetailView(DetailView):
+class QuoteDetailView(PermissionRequiredMixin, DetailView):
     """The quote page: lines with a live total, "Make order", delete."""
+
+    permission_required = "opportunities.view_quote"
 
     template_name = "opportunities/quote_detail.html"
     slug_field = slug_url_kwarg = "number"
@@ -700,7 +855,9 @@ def quote_line_add(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return quote_lines_response(request, quote, new_form=form)
     try:
-        services.add_quote_line(quote, **form.cleaned_data, user=request.user)
+        services.add_quote_line(
+            quote, **form.cleaned_data, user=request.user, expected_version=posted_version(request)
+        )
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line added."))
@@ -714,7 +871,12 @@ def quote_line_update(request: HttpRequest, number: str, line: int) -> HttpRespo
     if not form.is_valid():
         return quote_lines_response(request, quote, forms_by_line={quote_line.pk: form})
     try:
-        services.update_quote_line(quote_line, **form.cleaned_data, user=request.user)
+        services.update_quote_line(
+            quote_line,
+            **form.cleaned_data,
+            user=request.user,
+            expected_version=posted_version(request),
+        )
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line saved."))
@@ -725,7 +887,9 @@ def quote_line_delete(request: HttpRequest, number: str, line: int) -> HttpRespo
     quote = quote_for_lines(request, number)
     quote_line = get_object_or_404(QuoteLine, quote=quote, pk=line)
     try:
-        services.delete_quote_line(quote_line, user=request.user)
+        services.delete_quote_line(
+            quote_line, user=request.user, expected_version=posted_version(request)
+        )
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line removed."))
@@ -736,7 +900,7 @@ def make_order(request: HttpRequest, number: str) -> HttpResponse:
     """Make order from a quote; an in-progress opportunity is won in the same step."""
     quote = quote_or_404(number)
     opportunity = quote_opportunity(quote)
-    if not may_change_quote(request.user, opportunity):
+    if not may_make_order(request.user, opportunity):
         raise PermissionDenied
     back = safe_next(request, quote.get_absolute_url())
     closes = opportunity is not None and opportunity.status == Opportunity.Status.IN_PROGRESS
@@ -791,22 +955,26 @@ def make_order(request: HttpRequest, number: str) -> HttpResponse:
 def quote_delete(request: HttpRequest, number: str) -> HttpResponse:
     quote = quote_or_404(number)
     opportunity = quote_opportunity(quote)
-    if not may_change_quote(request.user, opportunity):
+    if not may_delete_quote(request.user, opportunity):
         raise PermissionDenied
     back = opportunity.get_absolute_url() if opportunity else reverse("opportunities:list")
     error = None
     if request.method == "POST":
         try:
-            services.delete_quote(quote, user=request.user)
+            services.delete_quote(
+                quote, user=request.user, expected_version=posted_version(request)
+            )
         except ValidationError as refusal:
             error = shown(refusal)
+            opportunity = quote_opportunity(quote)
         else:
             return done(request, _("Quote %(quote)s deleted.") % {"quote": number}, back)
     context = {"quote": quote, "opportunity": opportunity, "back": back, "error": error}
     return render_dialog(request, "opportunities/quote_confirm_delete.html", context)
 
 
-class OrderDetailView(DetailView):
+class OrderDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "opportunities.view_salesorder"
     template_name = "opportunities/order_detail.html"
     slug_field = slug_url_kwarg = "number"
     context_object_name = "order"
@@ -845,9 +1013,12 @@ def order_delete(request: HttpRequest, number: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.delete_order(order, user=request.user)
+            services.delete_order(
+                order, user=request.user, expected_version=posted_version(request)
+            )
         except ValidationError as refusal:
             error = shown(refusal)
+            opportunity = Opportunity.objects.filter(order=order).first()
         else:
             message = _("Order %(order)s deleted.") % {"order": number}
             if opportunity is not None:

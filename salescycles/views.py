@@ -1,12 +1,14 @@
 """Sales cycle pages: the list, and a card with the stages and their statistics."""
 
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
 from django.views.generic import DetailView, ListView
 
 from salescycles.models import SalesCycle
 
 
-class SalesCycleListView(ListView):
+class SalesCycleListView(PermissionRequiredMixin, ListView):
+    permission_required = "salescycles.view_salescycle"
     template_name = "salescycles/salescycle_list.html"
     context_object_name = "cycles"
     paginate_by = 50
@@ -15,7 +17,8 @@ class SalesCycleListView(ListView):
         return SalesCycle.objects.annotate(stage_count=Count("stages")).order_by("code")
 
 
-class SalesCycleDetailView(DetailView):
+class SalesCycleDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "salescycles.view_salescycle"
     model = SalesCycle
     template_name = "salescycles/salescycle_detail.html"
     slug_field = slug_url_kwarg = "code"

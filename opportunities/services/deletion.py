@@ -1,7 +1,8 @@
 """Deleting closed opportunities, one at a time or in batches (SPEC 3.6)."""
 
 import datetime
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 from django.db import transaction
 
@@ -88,6 +89,40 @@ def delete_closed_opportunities(
     if dry_run:
         return queryset.count()
     deleted = 0
+    for count, _last in _delete_in_chunks(queryset, chunk_size):
+        deleted += count
+        if progress is not None:
+            progress(deleted)
+    return deleted
+
+
+def delete_closed_opportunities_for_a_while(
+    *,
+    seconds: float,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    user=None,
+    **filters,
+) -> tuple[int, bool]:
+    """Delete as `delete_closed_opportunities` does, for about `seconds`: (deleted, finished).
+
+    It stops after the first chunk that ends past the time budget, so a web request never runs
+    into its timeout; running it again with the same filters goes on where it stopped, since
+    only closed opportunities that are still there match.
+    """
+    queryset = closed_opportunities(**filters)
+    deadline = time.monotonic() + seconds
+    deleted = 0
+    for count, last in _delete_in_chunks(queryset, chunk_size):
+        deleted += count
+        if last:
+            return deleted, True
+        if time.monotonic() >= deadline:
+            return deleted, False
+    return deleted, True
+
+
+def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:
+    """Delete the queryset's rows in key order, a chunk per transaction: (count, last chunk)."""
     last_pk = 0
     while True:
         remaining = queryset.filter(pk__gt=last_pk).order_by("pk")
@@ -101,9 +136,7 @@ def delete_closed_opportunities(
             # The filters are applied again in the DELETE itself, so a row that changed since the
             # boundary was read is judged on its state now. The database deletes the entries.
             count, _ = chunk.order_by().delete()
-        deleted += count
-        if progress is not None:
-            progress(deleted)
+        yield count, last_chunk
         if last_chunk:
-            return deleted
+            return
         last_pk = keys[0]

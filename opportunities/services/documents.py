@@ -68,22 +68,39 @@ def create_quote(
     return quote
 
 
-def _lock_quote(quote: Quote) -> tuple[Quote, Opportunity | None]:
-    """Lock the quote's opportunity (the row every change of it goes through), then the quote."""
+def _lock_quote(
+    quote: Quote, expected_version: int | None = None
+) -> tuple[Quote, Opportunity | None]:
+    """Lock the quote's opportunity (the row every change of it goes through), then the quote.
+
+    With `expected_version`, a change based on a stale view of the opportunity is refused.
+    """
     opportunity = Opportunity.objects.filter(quote_id=quote.pk).first()
     locked_opportunity = _lock(opportunity, None) if opportunity is not None else None
     if locked_opportunity is not None and locked_opportunity.quote_id != quote.pk:
         locked_opportunity = None  # unlinked in the meantime
+    if (
+        locked_opportunity is not None
+        and expected_version is not None
+        and locked_opportunity.version != expected_version
+    ):
+        raise Refusal("stale", number=locked_opportunity.number)
     locked = Quote.objects.select_for_update().get(pk=quote.pk)
     return locked, locked_opportunity
 
 
 @transaction.atomic
 def add_quote_line(
-    quote: Quote, *, description: str, quantity: Decimal, unit_price: Decimal, user=None
+    quote: Quote,
+    *,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    user=None,
+    expected_version: int | None = None,
 ) -> QuoteLine:
     """Add a line to an open quote."""
-    locked, opportunity = _lock_quote(quote)
+    locked, opportunity = _lock_quote(quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     last = locked.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
@@ -100,10 +117,16 @@ def add_quote_line(
 
 @transaction.atomic
 def update_quote_line(
-    line: QuoteLine, *, description: str, quantity: Decimal, unit_price: Decimal, user=None
+    line: QuoteLine,
+    *,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    user=None,
+    expected_version: int | None = None,
 ) -> QuoteLine:
     """Change a line of an open quote."""
-    locked, opportunity = _lock_quote(line.quote)
+    locked, opportunity = _lock_quote(line.quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     line = locked.lines.get(pk=line.pk)
@@ -114,9 +137,9 @@ def update_quote_line(
 
 
 @transaction.atomic
-def delete_quote_line(line: QuoteLine, *, user=None) -> None:
+def delete_quote_line(line: QuoteLine, *, user=None, expected_version: int | None = None) -> None:
     """Remove a line from an open quote."""
-    locked, opportunity = _lock_quote(line.quote)
+    locked, opportunity = _lock_quote(line.quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     locked.lines.filter(pk=line.pk).delete()
@@ -141,9 +164,7 @@ def make_order(
     expected_version: int | None = None,
 ) -> SalesOrder:
     """Turn an open quote into an order; an in-progress opportunity is won in the same step."""
-    locked, opportunity = _lock_quote(quote)
-    if opportunity and expected_version is not None and opportunity.version != expected_version:
-        raise Refusal("stale", number=opportunity.number)
+    locked, opportunity = _lock_quote(quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     customer = locked.customer or Customer.objects.filter(contact=locked.contact).first()
@@ -195,9 +216,9 @@ def make_order(
 
 
 @transaction.atomic
-def delete_quote(quote: Quote, *, user=None) -> None:
+def delete_quote(quote: Quote, *, user=None, expected_version: int | None = None) -> None:
     """Delete an open quote and unlink it from its opportunity (no entry is written)."""
-    locked, opportunity = _lock_quote(quote)
+    locked, opportunity = _lock_quote(quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     if opportunity is not None:
@@ -208,10 +229,19 @@ def delete_quote(quote: Quote, *, user=None) -> None:
 
 
 @transaction.atomic
-def delete_order(order: SalesOrder, *, today: datetime.date | None = None, user=None) -> None:
-    """Delete an order; the won opportunity it belongs to becomes lost (no close code)."""
+def delete_order(
+    order: SalesOrder,
+    *,
+    today: datetime.date | None = None,
+    user=None,
+    expected_version: int | None = None,
+) -> None:
+    """Delete an order; the won opportunity it belongs to becomes lost (no close code).
+
+    With `expected_version`, a deletion based on a stale view of the opportunity is refused.
+    """
     opportunity = Opportunity.objects.filter(order_id=order.pk).first()
-    locked = _lock(opportunity, None) if opportunity is not None else None
+    locked = _lock(opportunity, expected_version) if opportunity is not None else None
     order = SalesOrder.objects.select_for_update().get(pk=order.pk)
     if locked is not None:
         active = _active_entry(locked)

@@ -135,7 +135,24 @@ def _lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity
     ).get(pk=opportunity.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Refusal("stale", number=locked.number)
+    locked._as_locked = _column_values(locked)
     return locked
+
+
+def _column_values(opportunity: Opportunity) -> dict:
+    return {field.attname: getattr(opportunity, field.attname) for field in COLUMNS}
+
+
+def _save_changes(opportunity: Opportunity) -> None:
+    """Save the columns changed since the row was locked: not a full 20-column UPDATE."""
+    as_locked = getattr(opportunity, "_as_locked", None)
+    if as_locked is None:
+        opportunity.save()
+        return
+    now = _column_values(opportunity)
+    changed = [field.name for field in COLUMNS if now[field.attname] != as_locked[field.attname]]
+    opportunity.save(update_fields=changed)
+    opportunity._as_locked = now
 
 
 def _sync(target: Opportunity, source: Opportunity) -> None:
@@ -150,7 +167,13 @@ def _sync(target: Opportunity, source: Opportunity) -> None:
 
 
 def _active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
-    return opportunity.entries.filter(active=True).first()
+    # At most one row (a partial unique constraint); no ORDER BY, and only what is used.
+    found = list(
+        OpportunityEntry.objects.filter(opportunity_id=opportunity.pk, active=True).only(
+            "pk", "date_of_change", "estimated_value", "active", "days_open"
+        )
+    )
+    return found[0] if found else None
 
 
 def _default_date(active: OpportunityEntry | None, today: datetime.date | None) -> datetime.date:
@@ -211,8 +234,11 @@ def _write_entry(
     else:
         opportunity.status = Opportunity.Status.IN_PROGRESS
     opportunity.version += 1
-    opportunity.save()
+    _save_changes(opportunity)
     return entry
+
+
+COLUMNS = [field for field in Opportunity._meta.concrete_fields if not field.primary_key]
 
 
 def _stage_entry_values(

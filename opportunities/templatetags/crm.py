@@ -2,9 +2,16 @@
 
 from decimal import Decimal, InvalidOperation
 
-from django import template
-from django.utils.formats import number_format
-from django.utils.html import format_html
+from django import forms, template
+from django.forms.utils import flatatt
+from django.middleware.csrf import get_token
+from django.utils.formats import date_format, number_format
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from opportunities.models import Opportunity
 
 register = template.Library()
 
@@ -69,6 +76,177 @@ def sort_header(context, key: str, label: str, numeric: bool = False, classes: s
         new, state = key, None
     query = request.GET.copy()
     query["sort"] = new
-    query.pop("page", None)
+    for cursor in ("page", "after", "before"):  # a new order starts on its first page
+        query.pop(cursor, None)
     classes = f"{classes} num".strip() if numeric else classes
     return {"url": f"?{query.urlencode()}", "label": label, "state": state, "classes": classes}
+
+
+@register.simple_tag
+def filter_field(field) -> str:
+    """A filter of the list as Bootstrap markup, like crispy's, at a fraction of its cost."""
+    widget = field.field.widget
+    if isinstance(widget, forms.HiddenInput):
+        return field.as_widget()
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    if field.errors:
+        css += " is-invalid"
+    errors = format_html_join(
+        "",
+        '<div class="invalid-feedback d-block"><strong>{}</strong></div>',
+        ((e,) for e in field.errors),
+    )
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}</div>',
+        field.auto_id,
+        field.id_for_label,
+        field.label,
+        _widget_html(field, css),
+        errors,
+    )
+
+
+def _widget_html(field, css: str) -> str:
+    """The widget's HTML without the template engine (a select's options are most of a page)."""
+    widget = field.field.widget
+    attrs = widget.build_attrs(widget.attrs, {"class": css, "id": field.auto_id})
+    if isinstance(widget, forms.Select):
+        value = field.value()
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if str(key) == chosen else "", label)
+                for key, label in field.field.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), options
+        )
+    value = widget.format_value(field.value())
+    if value is not None:
+        attrs["value"] = value
+    return format_html(
+        '<input type="{}" name="{}"{}>', widget.input_type, field.html_name, flatatt(attrs)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, numeric: bool = False, classes: str = "") -> str:
+    """`sort_header` as one string: the list renders ten of these on every page."""
+    data = sort_header(context, key, label, numeric, classes)
+    state = data["state"]
+    arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+    return format_html(
+        '<th scope="col"{}{}><a class="sort-link{}" href="{}" hx-get="{}" hx-target="#results"'
+        ' hx-push-url="true">{}{}</a></th>',
+        format_html(' class="{}"', data["classes"]) if data["classes"] else "",
+        format_html(' aria-sort="{}"', state) if state else "",
+        " sorted" if state else "",
+        data["url"],
+        data["url"],
+        label,
+        format_html('<span aria-hidden="true">{}</span>', arrow) if arrow else "",
+    )
+
+
+ICONS = {
+    "update": '<path d="M2 8h10M8.5 4.5 12 8l-3.5 3.5"/>',
+    "activate": '<path d="M5 3.5v9l7-4.5z"/>',
+    "close": '<path d="M3 8.5l3.2 3.2L13 4.8"/>',
+    "create_quote": '<path d="M4 1.8h5.5L12.5 5v9.2H4z"/><path d="M8.2 7.5v4M6.2 9.5h4"/>',
+    "delete": '<path d="M2.8 4.2h10.4M6 4.2V2.5h4v1.7M4.2 4.2l.7 9.5h6.2l.7-9.5"/>',
+}
+ICON = (
+    '<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"'
+    ' focusable="false" fill="none" stroke="currentColor" stroke-width="1.6"'
+    ' stroke-linecap="round" stroke-linejoin="round">{}</svg>'
+)
+# (command, button style, posted as a form rather than opened as a dialog)
+ROW_COMMANDS = (
+    ("update", "btn-primary", False),
+    ("activate", "btn-primary", True),
+    ("close", "btn-outline-primary", False),
+    ("create_quote", "btn-outline-primary", True),
+    ("delete", "btn-outline-danger", False),
+)
+
+
+@register.simple_tag(takes_context=True)
+def opportunity_rows(context, rows) -> str:
+    """The list's rows, built in Python: 25 rows of 13 cells through the template engine
+    cost more than everything else on the page. The markup is the shared table's."""
+    labels = {
+        "update": _("Update"),
+        "activate": _("Activate first stage"),
+        "close": pgettext("verb", "Close"),
+        "create_quote": _("Create quote"),
+        "delete": _("Delete"),
+    }
+    yes, no = _("Yes"), _("No")
+    request = context["request"]
+    back = escape(context["back"])
+    next_path = escape(request.get_full_path())
+    csrf = escape(get_token(request))
+    short_date = "SHORT_DATE_FORMAT"
+    statuses = dict(Opportunity.Status.choices)
+    out = []
+    for opp in rows:
+        urls = opp.urls
+        actions = []
+        for command, style, posted in ROW_COMMANDS:
+            if command not in opp.commands:
+                continue
+            label = escape(labels[command])
+            icon = ICON.format(ICONS[command])
+            aria = f'title="{label}" aria-label="{label} {escape(opp.number)}"'
+            if posted:
+                actions.append(
+                    f'<form method="post" action="{urls[command]}">'
+                    f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+                    f'<input type="hidden" name="version" value="{opp.version}">'
+                    f'<input type="hidden" name="next" value="{next_path}">'
+                    f'<button type="submit" class="btn btn-sm {style}" {aria}>{icon}'
+                    f'<span class="btn-label">{label}</span></button></form>'
+                )
+            else:
+                href = f"{urls[command]}?next={back}"
+                actions.append(
+                    f'<a class="btn btn-sm {style}" href="{href}" hx-get="{href}"'
+                    f' hx-target="#dialog-content" {aria}>{icon}'
+                    f'<span class="btn-label">{label}</span></a>'
+                )
+        if opp.document:
+            url, number, title = opp.document
+            document = f'<a href="{url}" title="{escape(title)}">{escape(number)}</a>'
+        else:
+            document = ""
+        closed = (
+            escape(yes) if opp.closed else f'<span class="text-body-secondary">{escape(no)}</span>'
+        )
+        stage = opp.current_stage.description if opp.current_stage_id else ""
+        out.append(
+            f'<tr id="row-{escape(opp.number)}">'
+            f'<th scope="row"><a href="{urls["detail"]}">{escape(opp.number)}</a></th>'
+            f'<td class="d-none d-md-table-cell">{closed}</td>'
+            f'<td class="text-nowrap d-none d-md-table-cell">'
+            f"{_date(opp.creation_date, short_date)}</td>"
+            f'<td class="cell-wide">{escape(opp.description)}</td>'
+            f'<td class="cell-wide"><a href="{opp.contact_url}">{escape(opp.contact.name)}</a></td>'
+            f'<td><a href="{opp.salesperson_url}" title="{escape(opp.salesperson.name)}">'
+            f"{escape(opp.salesperson.code)}</a></td>"
+            f"<td>{badge(opp.status, statuses.get(opp.status, opp.status))}</td>"
+            f"<td>{escape(stage)}</td>"
+            f'<td class="text-nowrap">{_date(opp.estimated_close_date, short_date)}</td>'
+            f'<td class="num">{money(opp.estimated_value)}</td>'
+            f'<td class="num">{money(opp.calcd_current_value)}</td>'
+            f'<td class="text-nowrap">{document}</td>'
+            f'<td class="row-actions"><div class="action-buttons action-buttons-sm">'
+            f"{''.join(actions)}</div></td></tr>"
+        )
+    return mark_safe("".join(out))
+
+
+def _date(value, format_string: str) -> str:
+    return escape(date_format(value, format_string)) if value else ""

@@ -69,8 +69,8 @@ def test_a_user_without_the_permission_cannot_create_customers(fx):
 
     client = Client()
     client.force_login(UserFactory())
-    response = client.post(reverse("contacts:create_customer", args=["CT200"]), follow=True)
-    assert "You may not create customers." in response.content.decode()
+    response = client.post(reverse("contacts:create_customer", args=["CT200"]))
+    assert response.status_code == 403
     assert not Customer.objects.filter(contact=fx.CT200).exists()
 
 

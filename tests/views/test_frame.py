@@ -131,6 +131,22 @@ def test_404_is_shown_in_the_site_layout(client, settings):
     assert "navbar" in content
 
 
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        ("opportunities:create", {"contact": "CT\x00100"}),
+        ("opportunities:list", {"q": "\x00"}),
+        ("contacts:contact_list", {"q\x00": "x"}),
+    ],
+)
+def test_a_nul_character_in_the_request_is_a_400_in_the_site_layout(client, fx, url, data):
+    response = client.get(reverse(url), data)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+    response = client.post(reverse(url), data)
+    assert response.status_code == 400
+
+
 def test_500_page_renders_in_the_layout_without_a_request():
     from django.template import loader
 

@@ -142,9 +142,83 @@ def test_pagination_shows_the_total_and_a_bad_page_is_a_404(fx, client):
     response = client.get(LIST)
     assert len(response.context["rows"]) == 25
     assert "30 opportunities" in response.content.decode()
-    assert len(client.get(LIST, {"page": 2}).context["rows"]) == 5
+    assert len(client.get(LIST, {"page": "last"}).context["rows"]) == 25
     assert client.get(LIST, {"page": "x"}).status_code == 404
     assert client.get(LIST, {"page": 99}).status_code == 404
+    assert client.get(LIST, {"after": "x"}).status_code == 404
+    assert client.get(LIST, {"sort": "contact", "after": "12"}).status_code == 404
+
+
+def walk(client, params: dict, direction: str) -> list[str]:
+    """Every number, page by page, following the "next" (or "previous") links."""
+    response = client.get(LIST, params)
+    seen = numbers(response)
+    while link := response.context["page_links"].get(direction):
+        response = client.get(LIST + link)
+        assert len(response.context["rows"]) <= 3
+        seen = numbers(response) + seen if direction == "previous" else seen + numbers(response)
+    return seen
+
+
+@pytest.mark.parametrize("sort", ["-number", "number", "contact", "-estimated_close_date", "stage"])
+def test_keyset_pages_walk_every_row_once_in_order_both_ways(fx, client, sort, monkeypatch):
+    from opportunities.views import OpportunityListView
+
+    monkeypatch.setattr(OpportunityListView, "paginate_by", 3)
+    for index in range(8):
+        opportunity = fx.create_opp_a(
+            description=f"Deal {index}", contact=[fx.CT100, fx.CT200, fx.CT300][index % 3]
+        )
+        if index % 4 == 0:
+            services.close_opportunity(opportunity, outcome="lost", close_code=fx.L_COMP)
+    first_page = numbers(client.get(LIST, {"sort": sort}))
+    forward = walk(client, {"sort": sort}, "next")
+    backward = walk(client, {"sort": sort, "page": "last"}, "previous")
+    assert len(forward) == 8 and len(set(forward)) == 8
+    assert forward == backward
+    assert forward[:3] == first_page
+    if sort == "-number":
+        assert forward == sorted(forward, reverse=True)
+
+
+def test_the_first_and_last_links_lead_to_the_ends(fx, client, monkeypatch):
+    from opportunities.views import OpportunityListView
+
+    monkeypatch.setattr(OpportunityListView, "paginate_by", 2)
+    made = [fx.create_opp_a(description=f"Deal {index}").number for index in range(5)]
+    first = client.get(LIST)
+    assert set(first.context["page_links"]) == {"next", "last"}
+    last = client.get(LIST + first.context["page_links"]["last"])
+    assert numbers(last) == [made[1], made[0]]
+    assert set(last.context["page_links"]) == {"first", "previous"}
+    assert numbers(client.get(LIST + last.context["page_links"]["first"])) == [made[4], made[3]]
+
+
+def test_the_count_stops_at_the_cap_and_says_so(fx, client, monkeypatch):
+    import opportunities.views
+
+    monkeypatch.setattr(opportunities.views, "COUNT_CAP", 3)
+    for index in range(3):
+        fx.create_opp_a(description=f"Deal {index}")
+    assert "3 opportunities" in client.get(LIST).content.decode()
+    fx.create_opp_a(description="One more")
+    with CaptureQueriesContext(connection) as queries:
+        content = client.get(LIST).content.decode()
+    assert "3+ opportunities" in content
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT" in counts[0].upper()
+
+
+@pytest.mark.parametrize("params", [{}, {"page": "last"}, {"contact": "CT100", "status": "open"}])
+def test_a_page_is_one_query_on_opportunities_plus_one_count(fx, client, params):
+    make_opportunities(fx, 30)
+    first = client.get(LIST)
+    params = params or {"after": first.context["page_links"]["next"].split("after=")[1]}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, params).status_code == 200
+    table = Opportunity._meta.db_table
+    on_table = [q["sql"] for q in queries if f'"{table}"' in q["sql"]]
+    assert len(on_table) == 2
 
 
 def test_rows_offer_the_actions_their_state_allows(fx, client, opp_a):
