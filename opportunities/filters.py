@@ -9,6 +9,7 @@ value and the id of a row, compared as a row value `(key, id) < (value, id)` tha
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 import django_filters
 from django import forms
@@ -167,6 +168,27 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
     return queryset.order_by().values("pk")[: cap + 1].count()
 
 
+def option_rows(queryset: QuerySet, value: str, label: list[str]) -> list[tuple[str, str]]:
+    """(value, label) of each row: the label's columns joined by spaces, as `__str__` does."""
+    return [
+        (str(key), " ".join(map(str, parts))) for key, *parts in queryset.values_list(value, *label)
+    ]
+
+
+# filter -> the rows of its select: queryset, the option's value, the label's columns.
+OPTION_ROWS = {
+    "salesperson": (Salesperson.objects.order_by("code"), "code", "code", "name"),
+    "sales_cycle": (SalesCycle.objects.order_by("code"), "code", "code", "description"),
+    "current_stage": (
+        SalesCycleStage.objects.order_by("sales_cycle__code", "stage"),
+        "pk",
+        "sales_cycle__code",
+        "stage",
+        "description",
+    ),
+}
+
+
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -242,6 +264,10 @@ class OpportunityFilter(django_filters.FilterSet):
         self.filters["current_stage"].field.label_from_instance = lambda stage: (
             f"{stage.sales_cycle.code} {stage.stage} {stage.description}"
         )
+        # The pane's selects list their options from plain rows: the same labels as the
+        # fields' own, without making a model instance per option on every page.
+        for name, (queryset, value, *label) in OPTION_ROWS.items():
+            self.filters[name].field.option_rows = partial(option_rows, queryset, value, label)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,15 +1,18 @@
 """Formatting for the pages: amounts, percentages and status badges in the active language."""
 
+import functools
+import html
 from decimal import Decimal, InvalidOperation
 
 from django import forms, template
 from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
-from django.utils.formats import date_format, number_format
-from django.utils.html import escape, format_html, format_html_join
+from django.utils import dateformat
+from django.utils.formats import get_format, number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from opportunities.models import Opportunity
 
@@ -34,13 +37,61 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+def escape(value) -> str:
+    """HTML-escaped text (the standard library's, without Django's lazy-string wrapper: the
+    list escapes a few hundred values a page)."""
+    return html.escape(str(value))
+
+
+# Date format characters that strftime writes the same way.
+STRFTIME = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M"}
+
+
+class Formats:
+    """A language's short date and money formats, worked out once instead of once per value."""
+
+    def __init__(self, language: str):
+        short_date = get_format("SHORT_DATE_FORMAT", language)
+        if all(char in STRFTIME or not (char.isalpha() or char == "\\") for char in short_date):
+            pattern = "".join(STRFTIME.get(char, char.replace("%", "%%")) for char in short_date)
+            self.short_date = lambda value: value.strftime(pattern)
+        else:  # a format strftime cannot write (escapes, names): Django's own formatter
+            self.short_date = functools.partial(_django_date, format_string=short_date)
+        self.grouping = get_format("NUMBER_GROUPING", language)
+        self.separators = str.maketrans(
+            {
+                ",": get_format("THOUSAND_SEPARATOR", language),
+                ".": get_format("DECIMAL_SEPARATOR", language),
+            }
+        )
+
+    def money(self, number: Decimal) -> str:
+        if self.grouping != 3:
+            return number_format(number, decimal_pos=2, force_grouping=True)
+        return f"{number:,.2f}".translate(self.separators)
+
+
+def _django_date(value, format_string: str) -> str:
+    return dateformat.format(value, format_string)
+
+
+@functools.cache
+def _formats(language: str) -> Formats:
+    return Formats(language)
+
+
+def formats() -> Formats:
+    """The active language's formats."""
+    return _formats(get_language())
+
+
 @register.filter
 def money(value) -> str:
     """2 decimals, grouped thousands, the active language's separators."""
     number = _decimal(value)
     if number is None:
         return ""
-    return number_format(number.quantize(Decimal("0.01")), decimal_pos=2, force_grouping=True)
+    return formats().money(number.quantize(Decimal("0.01")))
 
 
 @register.filter
@@ -58,8 +109,9 @@ def pct(value) -> str:
 @register.simple_tag
 def badge(value: str, label: str) -> str:
     """A status as a badge: the text is always there, the colour only helps."""
-    return format_html(
-        '<span class="badge status-badge {}">{}</span>', BADGES.get(value, "text-bg-light"), label
+    return mark_safe(
+        f'<span class="badge status-badge {BADGES.get(value, "text-bg-light")}">'
+        f"{escape(label)}</span>"
     )
 
 
@@ -113,16 +165,17 @@ def _widget_html(field, css: str) -> str:
     if isinstance(widget, forms.Select):
         value = field.value()
         chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if str(key) == chosen else "", label)
-                for key, label in field.field.choices
-            ),
+        choices = field.field.choices
+        if rows := getattr(field.field, "option_rows", None):
+            empty = field.field.empty_label
+            choices = ([("", empty)] if empty is not None else []) + rows()
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for key, label in choices
         )
         return format_html(
-            '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), options
+            '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), mark_safe(options)
         )
     value = widget.format_value(field.value())
     if value is not None:
@@ -189,8 +242,9 @@ def opportunity_rows(context, rows) -> str:
     back = escape(context["back"])
     next_path = escape(request.get_full_path())
     csrf = escape(get_token(request))
-    short_date = "SHORT_DATE_FORMAT"
-    statuses = dict(Opportunity.Status.choices)
+    page_formats = formats()
+    short_date, money_text = page_formats.short_date, page_formats.money
+    badges = {status: badge(status, label) for status, label in Opportunity.Status.choices}
     out = []
     for opp in rows:
         urls = opp.urls
@@ -226,27 +280,24 @@ def opportunity_rows(context, rows) -> str:
             escape(yes) if opp.closed else f'<span class="text-body-secondary">{escape(no)}</span>'
         )
         stage = opp.current_stage.description if opp.current_stage_id else ""
+        close_date = short_date(opp.estimated_close_date) if opp.estimated_close_date else ""
         out.append(
             f'<tr id="row-{escape(opp.number)}">'
             f'<th scope="row"><a href="{urls["detail"]}">{escape(opp.number)}</a></th>'
             f'<td class="d-none d-md-table-cell">{closed}</td>'
             f'<td class="text-nowrap d-none d-md-table-cell">'
-            f"{_date(opp.creation_date, short_date)}</td>"
+            f"{short_date(opp.creation_date)}</td>"
             f'<td class="cell-wide">{escape(opp.description)}</td>'
             f'<td class="cell-wide"><a href="{opp.contact_url}">{escape(opp.contact.name)}</a></td>'
             f'<td><a href="{opp.salesperson_url}" title="{escape(opp.salesperson.name)}">'
             f"{escape(opp.salesperson.code)}</a></td>"
-            f"<td>{badge(opp.status, statuses.get(opp.status, opp.status))}</td>"
+            f"<td>{badges[opp.status]}</td>"
             f"<td>{escape(stage)}</td>"
-            f'<td class="text-nowrap">{_date(opp.estimated_close_date, short_date)}</td>'
-            f'<td class="num">{money(opp.estimated_value)}</td>'
-            f'<td class="num">{money(opp.calcd_current_value)}</td>'
+            f'<td class="text-nowrap">{close_date}</td>'
+            f'<td class="num">{money_text(opp.estimated_value)}</td>'
+            f'<td class="num">{money_text(opp.calcd_current_value)}</td>'
             f'<td class="text-nowrap">{document}</td>'
             f'<td class="row-actions"><div class="action-buttons action-buttons-sm">'
             f"{''.join(actions)}</div></td></tr>"
         )
     return mark_safe("".join(out))
-
-
-def _date(value, format_string: str) -> str:
-    return escape(date_format(value, format_string)) if value else ""
