@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from bench import floor
 from bench.context import Bench
 from bench.measure import Recorder, Samples
 from bench.raw import run_transaction, sqlite_sql
@@ -163,7 +164,7 @@ def measure_actions(bench: Bench) -> None:
         )
     details = results.details.setdefault("actions", {})
     for name, position, call, expected in plan:
-        ours, raw = Samples(), Samples()
+        ours, raw, framework = Samples(), Samples(), Samples()
         statements_seen = 0
         failures = []
         for repetition in range(needed):
@@ -186,10 +187,17 @@ def measure_actions(bench: Bench) -> None:
             raw_elapsed = time.perf_counter() - start
             if state.opportunity() != after or state.entries() != after_entries:
                 failures.append(f"{opportunity.number}: the replay left another state")
+            state.restore()
+            start = time.perf_counter()
+            floor.run_action(recorder.statements)
+            floor_elapsed = time.perf_counter() - start
+            if state.opportunity() != after or state.entries() != after_entries:
+                failures.append(f"{opportunity.number}: the floor's replay left another state")
             statements_seen = len(recorder.statements)
             if repetition >= WARMUPS:
                 ours.add(elapsed)
                 raw.add(raw_elapsed)
+                framework.add(floor_elapsed)
             if repetition == WARMUPS:
                 details[name] = {"sql": recorder.sql}
         results.check(f"action {name}: correct and replayable", not failures, "; ".join(failures))
@@ -198,6 +206,11 @@ def measure_actions(bench: Bench) -> None:
         bench.progress(f"action {name}: {statements_seen} statements")
         results.row(f"action {name}: p50", "ms", ours.p50 * 1000, raw.p50 * 1000, goal=ACTION_GOAL)
         results.row(f"action {name}: p95", "ms", ours.p95 * 1000, raw.p95 * 1000)
+        results.row(f"action {name}: Django floor p50", "ms", framework.p50 * 1000, raw.p50 * 1000)
         results.row(f"action {name}: statements", "queries", statements_seen)
-        details[name] |= {"ours": ours.as_dict(), "raw": raw.as_dict()}
+        details[name] |= {
+            "ours": ours.as_dict(),
+            "raw": raw.as_dict(),
+            "floor": framework.as_dict(),
+        }
     connection.close()

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import resolve, reverse
 
+from bench import floor
 from bench.context import Bench
 from bench.measure import Recorder, Samples
 from bench.raw import raw_page
@@ -157,6 +158,15 @@ def time_page(bench: Bench, url: str, statements) -> tuple[Samples, Samples]:
     return ours, raw
 
 
+def measure_floor(bench: Bench, name: str, statements) -> None:
+    """The same statements in a bare Django view behind the whole middleware (bench.floor)."""
+    floor.PAGE_STATEMENTS[:] = floor.page_statements(statements)
+    url = reverse("bench_floor")
+    ours, raw = time_page(bench, url, statements)
+    bench.results.row(f"{name}: Django floor p50", "ms", ours.p50 * 1000, raw.p50 * 1000)
+    bench.results.details[f"{name}: Django floor"] = {"ours": ours.as_dict(), "raw": raw.as_dict()}
+
+
 def measure_list(bench: Bench) -> None:
     results = bench.results
     per_page = list_view_class().paginate_by
@@ -202,6 +212,8 @@ def measure_list(bench: Bench) -> None:
                 "sql": [sql for sql, _params in statements],
             }
             firsts[page_label.split(" ")[0]] = ours.p50
+            if page_label == "first page":
+                measure_floor(bench, name, statements)
         for depth in ("deep", "last"):
             results.row(
                 f"list {label}, {depth} page vs first page: p50",

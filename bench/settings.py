@@ -30,3 +30,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 WHITENOISE_AUTOREFRESH = False
+# The project's URLs and the bare page that measures the framework's floor (bench.floor).
+ROOT_URLCONF = "bench.urls"
