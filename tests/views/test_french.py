@@ -1,6 +1,10 @@
 """French: a complete catalogue, BC's vocabulary, and no English left on French pages."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -130,3 +134,29 @@ def test_a_refusal_reads_in_french_with_french_dates(fx, opp_a, french):
         "La date du 10/01/2024 est antérieure à la dernière modification de l\u2019opportunité, "
         "le 15/01/2024." in response.content.decode()
     )
+
+
+def msgids(po_text: str) -> set[str]:
+    """The catalogue's source strings (each with its plural), continuation lines joined."""
+    joined = re.sub(r'"\n"', "", po_text)
+    return set(re.findall(r'^msgid(?:_plural)? "(.+)"$', joined, re.M))
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+def test_the_catalogue_holds_every_string_of_the_code(tmp_path):
+    """`make messages` run on a copy of the project adds nothing: no string was forgotten."""
+    base = Path(settings.BASE_DIR)
+    for name in ("manage.py", "config", "contacts", "salescycles", "opportunities", "numbering"):
+        source = base / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, tmp_path / name)
+    shutil.copytree(base / "templates", tmp_path / "templates")
+    shutil.copytree(base / "locale", tmp_path / "locale")
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete", "-v0"],
+        cwd=tmp_path,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    regenerated = (tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po").read_text("utf-8")
+    assert msgids(regenerated) - msgids(PO.read_text(encoding="utf-8")) == set()
