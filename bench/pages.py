@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import resolve, reverse
 
 from bench import floor
@@ -32,6 +32,8 @@ LIST_URL = "opportunities:list"
 CARD_URL = "opportunities:detail"
 OPPORTUNITY_TABLE = Opportunity._meta.db_table
 COUNT_CAP = 10_000
+# Part of a number, as users type it: a hundred opportunities at 100,000, a thousand at 1m.
+SEARCH = "OP0500"
 
 PAGE_GOAL = Goal("ratio_max", 1.6)
 DEPTH_GOAL = Goal("ratio_max", 1.3)
@@ -93,6 +95,11 @@ def list_filters() -> list[tuple[str, dict, object]]:
         ("contact", {"contact": company.number}, rows.for_contact(company)),
         ("status", {"status": "in_progress"}, rows.in_progress()),
         ("current stage", {"current_stage": stage.pk}, rows.filter(current_stage=stage)),
+        (
+            "search",
+            {"q": SEARCH},
+            rows.filter(Q(number__icontains=SEARCH) | Q(description__icontains=SEARCH)),
+        ),
         (
             "salesperson + open",
             {"salesperson": salesperson.code, "status": "open"},
