@@ -255,3 +255,20 @@ def test_htmx_gets_only_the_results(client, opp_a):
 
 def test_the_empty_list_says_what_to_do(client, fx):
     assert "create one from a contact" in client.get(LIST).content.decode()
+
+
+@pytest.mark.postgres
+def test_the_text_search_can_use_the_trigram_indexes_on_postgresql(fx, opp_a):
+    """The indexes' expressions are the ones Django writes for the search (icontains)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    from opportunities.filters import OpportunityFilter
+
+    rows = OpportunityFilter({"q": "Deal"}, queryset=Opportunity.objects.all()).qs
+    sql, params = rows.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test table is tiny
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "opp_number_trgm_idx" in plan
+    assert "opp_description_trgm_idx" in plan
