@@ -1,6 +1,5 @@
 """The opportunity pages; the list is the site's home page."""
 
-from django.contrib.auth.decorators import permission_required
 from django.urls import path
 
 from opportunities import views
@@ -8,14 +7,7 @@ from opportunities import views
 app_name = "opportunities"
 
 urlpatterns = [
-    # Guarded here so that the list view itself stays a plain FilterView.
-    path(
-        "",
-        permission_required("opportunities.view_opportunity", raise_exception=True)(
-            views.OpportunityListView.as_view()
-        ),
-        name="list",
-    ),
+    path("", views.OpportunityListView.as_view(), name="list"),
     path("opportunities/new/", views.opportunity_create, name="create"),
     path("opportunities/delete/", views.batch_delete, name="batch_delete"),
     path("opportunities/<str:number>/", views.OpportunityDetailView.as_view(), name="detail"),

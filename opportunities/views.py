@@ -236,12 +236,14 @@ class ResultsPartialMixin:
         return names
 
 
-class OpportunityListView(ResultsPartialMixin, FilterView):
+class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
     """Opportunity list: all, per salesperson, per contact, open or closed; filtered, sorted.
 
     Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page costs what the first
     does; one query for the rows and one capped count.
     """
+
+    permission_required = "opportunities.view_opportunity"
 
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
