@@ -11,47 +11,29 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from contacts.models import Customer
-from numbering.models import NumberSeries
 from opportunities import services
 from opportunities.models import (
     Opportunity,
     OpportunityEntry,
     Quote,
-    QuoteLine,
     SalesOrder,
-    SalesOrderLine,
 )
 from opportunities.services import Refusal
-from salescycles.models import SalesCycle, SalesCycleStage
+from salescycles.models import SalesCycle
+from tests.snapshots import database_state
 
 D = datetime.date
 JAN_20 = D(2024, 1, 20)
 FEB_10 = D(2024, 2, 10)
 
 
-def database_state() -> dict:
-    """Every column of every row the services write (`version` and `created_at` included)."""
-    models = [
-        Opportunity,
-        OpportunityEntry,
-        Quote,
-        QuoteLine,
-        SalesOrder,
-        SalesOrderLine,
-        Customer,
-        NumberSeries,
-        SalesCycleStage,
-    ]
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in models}
-
-
 def refused(code, action, /, *args, **kwargs):
     """Run a service that must refuse with `code`, and check that it wrote nothing."""
-    before = database_state()
+    before = database_state(setup=True)
     with pytest.raises(Refusal) as caught:
         action(*args, **kwargs)
     assert caught.value.code == code
-    assert database_state() == before
+    assert database_state(setup=True) == before
     return caught.value
 
 
@@ -659,10 +641,10 @@ def test_batch_deletion_without_filters_deletes_every_closed_opportunity(fx, bat
 
 def test_batch_deletion_dry_run_counts_and_deletes_nothing(fx, batch):
     """Scenario 28, dry run."""
-    before = database_state()
+    before = database_state(setup=True)
     assert services.delete_closed_opportunities(dry_run=True) == 2
     assert services.delete_closed_opportunities(salesperson=fx.JO, dry_run=True) == 1
-    assert database_state() == before
+    assert database_state(setup=True) == before
 
 
 # --- Quotes and orders ---------------------------------------------------------------------
@@ -779,14 +761,14 @@ def test_deleting_the_open_quote_unlinks_it_without_an_entry(fx, opp_a):
 def test_deleting_the_stage_an_opportunity_is_on_is_refused(fx, opp_a):
     """Scenario 34."""
     next_on_jan_20(opp_a)
-    before = database_state()
+    before = database_state(setup=True)
 
     with pytest.raises(ValidationError) as caught:
         fx.stages[2].delete()
 
     assert caught.value.code == "protected"
     assert fx.STD.stages.filter(stage=2).exists()
-    assert database_state() == before
+    assert database_state(setup=True) == before
 
 
 def test_statistics_after_the_won_close(fx, opp_a):

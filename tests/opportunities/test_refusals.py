@@ -10,58 +10,30 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from contacts.models import Contact, Customer, Salesperson
-from numbering.models import NumberSeries
+from contacts.models import Contact
 from opportunities import services
 from opportunities.models import (
-    CloseOpportunityCode,
     Opportunity,
-    OpportunityEntry,
     Quote,
-    QuoteLine,
-    SalesOrder,
-    SalesOrderLine,
 )
 from salescycles.models import SalesCycle, SalesCycleStage
+from tests.snapshots import database_state
 
 D = datetime.date
 JAN_20 = D(2024, 1, 20)
 FEB_10 = D(2024, 2, 10)
 
-MODELS = [
-    Opportunity,
-    OpportunityEntry,
-    Quote,
-    QuoteLine,
-    SalesOrder,
-    SalesOrderLine,
-    Customer,
-    Contact,
-    Salesperson,
-    SalesCycle,
-    SalesCycleStage,
-    CloseOpportunityCode,
-    NumberSeries,
-    get_user_model(),
-]
-
-
-def database_rows() -> dict:
-    """Every column of every row the services or the setup guards could write."""
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
-
 
 def assert_refused(code, action, /, *args, **kwargs) -> ValidationError:
     """Call `action`; it must refuse with `code` and leave every row as it was."""
-    before = database_rows()
+    before = database_state(setup=True)
     with pytest.raises(ValidationError) as caught:
         action(*args, **kwargs)
     assert caught.value.code == code, caught.value
     assert caught.value.messages and caught.value.messages[0]
-    after = database_rows()
+    after = database_state(setup=True)
     assert {name: len(rows) for name, rows in after.items()} == {
         name: len(rows) for name, rows in before.items()
     }
@@ -106,9 +78,9 @@ def quote_with_total(opportunity, total):
 
 
 def test_the_database_picture_notices_a_change_of_any_column(fx, opp_a):
-    before = database_rows()
+    before = database_state(setup=True)
     Opportunity.objects.filter(pk=opp_a.pk).update(version=opp_a.version + 1)
-    assert database_rows() != before
+    assert database_state(setup=True) != before
 
 
 # --- closed ---------------------------------------------------------------------------------
@@ -174,9 +146,9 @@ def test_the_model_refuses_to_delete_an_open_opportunity(fx, opp_a):
 
 
 def test_batch_deletion_never_deletes_open_opportunities(fx, opp_a, not_started):
-    before = database_rows()
+    before = database_state(setup=True)
     assert services.delete_closed_opportunities() == 0
-    assert database_rows() == before
+    assert database_state(setup=True) == before
 
 
 # --- not_in_progress, contact_not_company, quote_exists ---------------------------------------
