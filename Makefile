@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint fmt check messages compilemessages install bench bench-smoke clean
+.PHONY: run serve test lint fmt check messages compilemessages install bench bench-smoke load clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 13), "Python 3.13 is required"'
@@ -67,6 +67,11 @@ bench: $(STAMP)
 ## bench-smoke: the benchmark at a tiny size (what CI runs through tests/bench)
 bench-smoke: $(STAMP)
 	$(PY) -m bench --size tiny --drop
+
+## load: the load test: 20 users for 60 s on gunicorn and a fresh PostgreSQL database (crm_load);
+## LOAD_ARGS="--users 5 --seconds 20 --database-url postgres://..." to change it
+load: $(STAMP)
+	$(PY) -m loadtest $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*

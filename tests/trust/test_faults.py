@@ -1,63 +1,55 @@
-"""A database failure at any statement of an action leaves nothing half-written."""
+"""A database failure at any statement of an action leaves nothing half-written.
+
+First at the level of the services: a DatabaseError injected at each statement of each service
+call (and of a deletion chunk) writes nothing, and the next attempt goes through. Then through
+the web: the real form of each action is posted with a failure at each statement of the whole
+request (session, permissions, reads, the action's transaction, the session saved afterwards):
+the answer is the site's error page, nothing is half-written, and the same form posted again
+works. The positions are not counted beforehand: a fault at position 0, 1, 2... is injected
+until the request or call runs out of statements, and that last run is the normal one.
+"""
 
 import datetime
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import DatabaseError, connection
+from django.test import Client
+from django.urls import reverse
 
+from loadtest.ledger import ledger_problems
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
 from tests.snapshots import database_state
+from tests.trust.faults import FailAt, Fault
 
 DAY = datetime.date(2024, 1, 20)
 
-
-class FailAt:
-    """Raise a DatabaseError instead of running the `index`-th statement (0-based)."""
-
-    def __init__(self, index: int):
-        self.index = index
-        self.seen = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        position = self.seen
-        self.seen += 1
-        if position == self.index:
-            raise DatabaseError(f"injected failure at statement {position}: {sql[:60]}")
-        return execute(sql, params, many, context)
+# --- services -----------------------------------------------------------------------------------
 
 
-def statements_of(action) -> int:
-    """How many statements the action runs when nothing fails (run inside a rolled-back block)."""
-    with CaptureQueriesContext(connection) as queries:
-        try:
-            with transaction.atomic():
-                action()
-                raise _Rollback
-        except _Rollback:
-            pass
-    return len(
-        [q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    )
-
-
-class _Rollback(Exception):
-    pass
-
-
-def assert_every_statement_failure_is_clean(action):
-    count = statements_of(action)
-    assert count >= 3
+def assert_every_statement_failure_is_clean(action) -> list[Fault]:
+    """Fail each statement of `action` in turn: nothing is written; then it goes through."""
     before = database_state()
-    for index in range(count):
-        with pytest.raises(DatabaseError), connection.execute_wrapper(FailAt(index)):
-            action()
-        assert database_state() == before, f"half-written after a failure at statement {index}"
-    action()  # and the next attempt, with a working database, goes through
+    faults = []
+    for position in itertools.count():
+        fault = FailAt(position)
+        try:
+            with connection.execute_wrapper(fault):
+                action()
+        except DatabaseError:
+            assert fault.fired, f"a failure that was not injected: {fault}"
+            assert database_state() == before, f"half-written after a failure at {fault}"
+            faults.append(fault)
+            continue
+        assert not fault.fired, f"{fault} was swallowed"
+        break  # the action ran out of statements: this run was the normal one, and it worked
     assert database_state() != before
-    return count
+    assert any(fault.hit_a_write for fault in faults), faults
+    return faults
 
 
 def fresh(fx):
@@ -82,35 +74,272 @@ ACTIONS = {
 }
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ACTIONS)
 def test_a_failure_at_any_statement_of_an_action_writes_nothing(fx, name):
     opportunity = fresh(fx)
     action = ACTIONS[name]
-    assert_every_statement_failure_is_clean(
+    faults = assert_every_statement_failure_is_clean(
         lambda: action(fx, Opportunity.objects.get(pk=opportunity.pk))
     )
+    assert len(faults) >= 3
 
 
+@pytest.mark.django_db
 def test_a_failure_at_any_statement_of_make_order_writes_nothing(fx):
     opportunity = fresh(fx)
     quote = services.create_quote(opportunity, today=DAY)
     services.add_quote_line(quote, description="Desk", quantity=Decimal(2), unit_price=Decimal(500))
-    count = assert_every_statement_failure_is_clean(
+    faults = assert_every_statement_failure_is_clean(
         lambda: services.make_order(
             Quote.objects.get(pk=quote.pk), close_code=fx.W_PRICE, today=DAY
         )
     )
     assert SalesOrder.objects.count() == 1
-    assert count >= 8
+    assert len(faults) >= 8
 
 
+@pytest.mark.django_db
 def test_a_failure_at_any_statement_of_a_deletion_chunk_writes_nothing_of_that_chunk(fx):
     for _ in range(3):
         opportunity = fresh(fx)
         services.close_opportunity(opportunity, outcome="lost", close_code=fx.L_COMP, today=DAY)
-    count = assert_every_statement_failure_is_clean(
+    faults = assert_every_statement_failure_is_clean(
         lambda: services.delete_closed_opportunities(chunk_size=10)
     )
-    assert count >= 2
+    assert len(faults) >= 2
     assert not Opportunity.objects.exists()
     assert not OpportunityEntry.objects.exists()
+
+
+# --- the web ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Posted:
+    """What a browser posts for an action on a fresh subject, and how to see that it was done."""
+
+    url: str
+    data: dict
+    done: Callable[[], bool]
+    opportunity_pk: int | None = None  # whose ledger must be consistent afterwards
+
+
+def current(opportunity: Opportunity) -> Opportunity | None:
+    return Opportunity.objects.filter(pk=opportunity.pk).select_related("current_stage").first()
+
+
+def on_stage(fx, opportunity: Opportunity, stage: int) -> Opportunity:
+    while opportunity.current_stage.stage < stage:
+        services.update_opportunity(opportunity, action="next")
+    return opportunity
+
+
+def update(fx, opportunity: Opportunity, done, **data) -> Posted:
+    return Posted(
+        reverse("opportunities:update", args=[opportunity.number]),
+        {"version": opportunity.version, **data},
+        done,
+        opportunity.pk,
+    )
+
+
+def close(fx, opportunity: Opportunity, outcome: str, **data) -> Posted:
+    return Posted(
+        reverse("opportunities:close", args=[opportunity.number]),
+        {"version": opportunity.version, "outcome": outcome, **data},
+        lambda: current(opportunity).status == outcome,
+        opportunity.pk,
+    )
+
+
+def web_next(fx) -> Posted:
+    opp = fx.create_opp_a()
+    return update(fx, opp, lambda: current(opp).current_stage == fx.stages[2], action="next")
+
+
+def web_skip(fx) -> Posted:
+    opp = fx.create_opp_a()
+    to_stage = fx.stages[3]
+    return update(
+        fx, opp, lambda: current(opp).current_stage == to_stage, action="skip", to_stage=to_stage.pk
+    )
+
+
+def web_previous(fx) -> Posted:
+    opp = on_stage(fx, fx.create_opp_a(), 2)
+    return update(fx, opp, lambda: current(opp).current_stage == fx.stages[1], action="previous")
+
+
+def web_jump(fx) -> Posted:
+    opp = on_stage(fx, fx.create_opp_a(), 3)
+    to_stage = fx.stages[1]
+    return update(
+        fx, opp, lambda: current(opp).current_stage == to_stage, action="jump", to_stage=to_stage.pk
+    )
+
+
+def web_update(fx) -> Posted:
+    opp = fx.create_opp_a()
+    return update(
+        fx,
+        opp,
+        lambda: current(opp).estimated_value == Decimal(12000),
+        action="update",
+        estimated_value="12000",
+    )
+
+
+def web_close_won(fx) -> Posted:
+    return close(fx, fx.create_opp_a(), "won", close_code="W-PRICE", sales_value="9000")
+
+
+def web_close_lost(fx) -> Posted:
+    return close(fx, fx.create_opp_a(), "lost", close_code="L-COMP")
+
+
+def web_activate(fx) -> Posted:
+    opp = fx.create_opp_a(activate_first_stage=False)
+    return Posted(
+        reverse("opportunities:activate", args=[opp.number]),
+        {"version": opp.version},
+        lambda: current(opp).status == Opportunity.Status.IN_PROGRESS,
+        opp.pk,
+    )
+
+
+def web_create_quote(fx) -> Posted:
+    opp = fx.create_opp_a()
+    return Posted(
+        reverse("opportunities:create_quote", args=[opp.number]),
+        {"version": opp.version},
+        lambda: current(opp).quote_id is not None,
+        opp.pk,
+    )
+
+
+def web_make_order(fx) -> Posted:
+    opp = fx.create_opp_a()
+    quote = services.create_quote(opp)
+    services.add_quote_line(quote, description="Desk", quantity=Decimal(2), unit_price=Decimal(500))
+    opp.refresh_from_db()
+    return Posted(
+        reverse("opportunities:make_order", args=[quote.number]),
+        {"version": opp.version, "close_code": "W-PRICE"},
+        lambda: current(opp).order_id is not None and current(opp).status == "won",
+        opp.pk,
+    )
+
+
+def web_delete(fx) -> Posted:
+    opp = fx.create_opp_a()
+    services.close_opportunity(opp, outcome="lost", close_code=fx.L_COMP)
+    return Posted(
+        reverse("opportunities:delete", args=[opp.number]),
+        {"version": opp.version},
+        lambda: current(opp) is None,
+    )
+
+
+def web_batch_delete(fx) -> Posted:
+    """One chunk: three closed opportunities; an open one that must stay."""
+    kept = fx.create_opp_a(description="Kept open")
+    for _ in range(3):
+        services.close_opportunity(fx.create_opp_a(), outcome="lost", close_code=fx.L_COMP)
+    return Posted(
+        reverse("opportunities:batch_delete"),
+        {},
+        lambda: not Opportunity.objects.closed().exists() and current(kept) is not None,
+    )
+
+
+WEB_ACTIONS = {
+    "next": web_next,
+    "skip": web_skip,
+    "previous": web_previous,
+    "jump": web_jump,
+    "update": web_update,
+    "close won": web_close_won,
+    "close lost": web_close_lost,
+    "activate": web_activate,
+    "create quote": web_create_quote,
+    "make order": web_make_order,
+    "delete": web_delete,
+    "batch delete": web_batch_delete,
+}
+
+
+def assert_error_page(response, fault: Fault) -> None:
+    """The site's error page. A failure once the action is committed can only be the session's
+    save, and Django reads any database error there as the session having been deleted by a
+    concurrent request (SessionInterrupted): a 400, with the site's page for it."""
+    status, template = (400, "400.html") if fault.after_commit else (500, "500.html")
+    assert response.status_code == status, f"{fault}: {response.status_code}"
+    assert template in [used.name for used in response.templates], fault
+    assert 'class="error-page' in response.content.decode(), fault
+
+
+def assert_done_whole(posted: Posted, fault) -> None:
+    assert posted.done(), f"not done after {fault}"
+    if posted.opportunity_pk is not None:
+        assert ledger_problems(Opportunity.objects.filter(pk=posted.opportunity_pk)) == []
+
+
+def assert_every_statement_fault_of_a_post_is_handled(
+    client: Client,
+    make: Callable[[], Posted],
+    fault_at: Callable[[int], Fault],
+    *,
+    request_end: Callable[[], None] = lambda: None,
+) -> list[Fault]:
+    """Post a fresh subject's form with a fault at each statement of the request in turn.
+
+    A fault before the action committed: the error page, nothing written, and the same post
+    again does the action. A fault after it committed (the session being saved): the error
+    page, the action is there whole, and the same post again writes nothing more.
+    `request_end` runs after each request, as the server's end of request does.
+    """
+    faults = []
+    for position in itertools.count():
+        posted = make()
+        before = database_state()
+        fault = fault_at(position)
+        with connection.execute_wrapper(fault):
+            response = client.post(posted.url, posted.data)
+        request_end()
+        if not fault.fired:  # the request ran out of statements: it was a normal one
+            assert response.status_code == 302, response.status_code
+            assert_done_whole(posted, "a normal request")
+            break
+        faults.append(fault)
+        if fault.after_commit:
+            assert_done_whole(posted, fault)
+            assert_error_page(response, fault)
+            after = database_state()
+            again = client.post(posted.url, posted.data)
+            request_end()
+            assert again.status_code < 500, fault
+            assert database_state() == after, f"done twice after {fault}"
+        else:
+            assert database_state() == before, f"half-written after {fault}"
+            assert_error_page(response, fault)
+            again = client.post(posted.url, posted.data)
+            request_end()
+            assert again.status_code == 302, f"{fault}, then {again.status_code}"
+            assert_done_whole(posted, f"the post after {fault}")
+    assert any(fault.hit_a_write and not fault.after_commit for fault in faults), faults
+    return faults
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", WEB_ACTIONS)
+def test_a_failure_at_any_statement_of_an_action_post_shows_an_error_page_and_half_writes_nothing(
+    fx, manager, name
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    faults = assert_every_statement_fault_of_a_post_is_handled(
+        client, lambda: WEB_ACTIONS[name](fx), FailAt
+    )
+    # The request's own statements (session, user, permissions) come before the action's.
+    assert len(faults) >= 7
