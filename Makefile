@@ -38,7 +38,8 @@ run: compilemessages
 serve: compilemessages
 	DJANGO_DEBUG=false $(PY) manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=false $(PY) manage.py migrate --no-input -v0
-	DJANGO_DEBUG=false $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	DJANGO_DEBUG=false $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+		--no-control-socket --access-logfile -
 
 ## test: the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
 test: compilemessages

@@ -154,7 +154,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages travel in a signed cookie: the confirmation after an action then writes nothing
+# to the database once the action has committed (the session is left as it was).
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 
 # Security: strict by default in production, relaxed only for the local HTTP development server.
 SECURE_CONTENT_TYPE_NOSNIFF = True

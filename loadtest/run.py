@@ -29,11 +29,12 @@ import threading
 import time
 from pathlib import Path
 
-from loadtest import database
+from bench import database
 from loadtest.report import print_report, summary
 from loadtest.users import Stats, User
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_load"
 LOGINS = ("manager", "jo")
 SETUP_TIMEOUT = 300
 
@@ -47,7 +48,7 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=20, help="simulated users (default 20)")
     parser.add_argument("--seconds", type=float, default=60, help="length of the run (60)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    parser.add_argument("--database-url", default=database.DEFAULT_URL)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="where the results go (load-results/...)")
     parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
@@ -73,7 +74,7 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(args.timeout)
-    problem = database.unreachable(args.database_url)
+    problem = database.reachable(args.database_url)
     if problem:
         print(f"PostgreSQL is not reachable at {args.database_url}: {problem}", file=sys.stderr)
         return 2
@@ -81,8 +82,8 @@ def main(argv=None) -> int:
     log_path = args.json.with_suffix(".gunicorn.log")
     server = None
     try:
-        step(f"fresh database {database.name_of(args.database_url)} with the demo data")
-        database.create_fresh(args.database_url)
+        step(f"fresh database {database.database_name(args.database_url)} with the demo data")
+        database.recreate(args.database_url)
         prepare(args.database_url)
         mark = ledger_mark(args.database_url)
         step(f"gunicorn, {args.workers} workers")
@@ -111,7 +112,7 @@ def main(argv=None) -> int:
         "login_seconds": round(login_seconds, 2),
         "machine": machine(),
         "postgresql": verdict.pop("postgresql"),
-        "database": database.name_of(args.database_url),
+        "database": database.database_name(args.database_url),
         "gunicorn_log": str(log_path),
     }
     results["verdict"] = verdict
@@ -308,7 +309,7 @@ def check_ledger(mark: dict, stats: Stats) -> dict:
     from django.db import connection
     from django.db.models import Count
 
-    from loadtest.ledger import ledger_problems
+    from opportunities.ledger import ledger_problems
     from opportunities.models import Opportunity, OpportunityEntry
 
     new_entries = OpportunityEntry.objects.filter(pk__gt=mark["last_entry"])

@@ -8,7 +8,6 @@ either refused or acts on the state the first one left.
 """
 
 import datetime
-import itertools
 import os
 import threading
 import time
@@ -18,6 +17,7 @@ import pytest
 from django.db import connection
 
 from opportunities import services
+from opportunities.ledger import problems_of
 from opportunities.models import Opportunity, OpportunityEntry, Quote
 from opportunities.services import Refusal
 
@@ -92,26 +92,7 @@ def copy_of(opportunity):
 def assert_ledger_consistent(opportunity) -> list[OpportunityEntry]:
     opportunity = copy_of(opportunity)
     entries = list(opportunity.entries.order_by("pk"))
-    active = [entry for entry in entries if entry.active]
-    assert len(active) == 1
-    assert active[0] == entries[-1]
-    for earlier, later in itertools.pairwise(entries):
-        assert earlier.days_open == (later.date_of_change - earlier.date_of_change).days
-    entry = active[0]
-    assert opportunity.current_stage_id == entry.stage_id
-    for field in (
-        "estimated_value",
-        "chances_of_success",
-        "completed",
-        "probability",
-        "calcd_current_value",
-        "estimated_close_date",
-    ):
-        assert getattr(opportunity, field) == getattr(entry, field), field
-    if entry.action_taken in ("won", "lost"):
-        assert opportunity.status == entry.action_taken
-    else:
-        assert opportunity.status == Opportunity.Status.IN_PROGRESS
+    assert problems_of(opportunity, entries) == []
     return entries
 
 

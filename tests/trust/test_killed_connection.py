@@ -27,8 +27,8 @@ from django.db import (
 )
 from django.test import Client
 
-from loadtest.ledger import ledger_problems
 from opportunities import services
+from opportunities.ledger import ledger_problems
 from opportunities.models import Opportunity, Quote
 from tests.snapshots import database_state
 from tests.trust.faults import KillAt
