@@ -122,16 +122,21 @@ def delete_closed_opportunities_for_a_while(
 
 
 def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:
-    """Delete the queryset's rows in key order, a chunk per transaction: (count, last chunk)."""
-    last_pk = 0
+    """Delete the queryset's rows in number order, a chunk per transaction: (count, last chunk).
+
+    Chunks follow the number, not the id: a number range (the usual filter) then starts
+    reading at its first number through the number's index, where an id order would first
+    walk past every older opportunity.
+    """
+    last_number = ""
     while True:
-        remaining = queryset.filter(pk__gt=last_pk).order_by("pk")
+        remaining = queryset.filter(number__gt=last_number).order_by("number")
         # The chunk's upper key and the key after it (at most two values read, whatever the
         # chunk size): without a key after it this is the last chunk, so a selection of an
         # exact multiple of the chunk size does not end with an empty DELETE.
-        keys = list(remaining.values_list("pk", flat=True)[chunk_size - 1 : chunk_size + 1])
+        keys = list(remaining.values_list("number", flat=True)[chunk_size - 1 : chunk_size + 1])
         last_chunk = len(keys) < 2
-        chunk = remaining if last_chunk else remaining.filter(pk__lte=keys[0])
+        chunk = remaining if last_chunk else remaining.filter(number__lte=keys[0])
         with transaction.atomic():
             # The filters are applied again in the DELETE itself, so a row that changed since the
             # boundary was read is judged on its state now. The database deletes the entries.
@@ -139,4 +144,4 @@ def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:
         yield count, last_chunk
         if last_chunk:
             return
-        last_pk = keys[0]
+        last_number = keys[0]
