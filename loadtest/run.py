@@ -8,7 +8,7 @@
    (`loadtest.users`).
 4. gunicorn is stopped and the database checked: every action a user saw succeed made exactly
    one new ledger entry on that opportunity and moved its version by one, nothing else wrote,
-   and the whole ledger is consistent (`loadtest.ledger`).
+   and the whole ledger is consistent (`opportunities.ledger`).
 
 A table goes to the terminal and everything to a JSON file. The exit status is 1 on any server
 error, socket error, unexpected answer, lost or unseen update, or ledger inconsistency; 2 when
