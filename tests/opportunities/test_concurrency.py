@@ -8,7 +8,6 @@ either refused or acts on the state the first one left.
 """
 
 import datetime
-import os
 import threading
 import time
 from decimal import Decimal
@@ -20,6 +19,7 @@ from opportunities import services
 from opportunities.ledger import problems_of
 from opportunities.models import Opportunity, OpportunityEntry, Quote
 from opportunities.services import Refusal
+from tests.postgres import require_postgresql_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -29,15 +29,7 @@ HOLD_SECONDS = 0.3
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    database_url = os.environ.get("DATABASE_URL", "")
-    if os.environ.get("CI") == "true" and database_url.startswith(("postgres", "postgresql")):
-        pytest.fail("CI asks for PostgreSQL (DATABASE_URL) but the default database is not it")
-    pytest.skip(
-        "needs PostgreSQL: concurrent row locks are not testable on SQLite "
-        "(set DATABASE_URL=postgres://...)"
-    )
+    require_postgresql_database("concurrent row locks are not testable on SQLite")
 
 
 class HoldLocks:

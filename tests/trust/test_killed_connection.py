@@ -12,7 +12,6 @@ the web, at every statement of the whole request.
 import contextlib
 import datetime
 import itertools
-import os
 from decimal import Decimal
 
 import psycopg
@@ -30,6 +29,7 @@ from django.test import Client
 from opportunities import services
 from opportunities.ledger import ledger_problems
 from opportunities.models import Opportunity, Quote
+from tests.postgres import require_postgresql_database
 from tests.snapshots import database_state
 from tests.trust.faults import KillAt
 from tests.trust.test_faults import WEB_ACTIONS, assert_every_statement_fault_of_a_post_is_handled
@@ -41,14 +41,8 @@ DAY = datetime.date(2024, 1, 20)
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    database_url = os.environ.get("DATABASE_URL", "")
-    if os.environ.get("CI") == "true" and database_url.startswith(("postgres", "postgresql")):
-        pytest.fail("CI asks for PostgreSQL (DATABASE_URL) but the default database is not it")
-    pytest.skip(
-        "needs PostgreSQL: a connection killed by the server (pg_terminate_backend) has no "
-        "SQLite equivalent (set DATABASE_URL=postgres://...)"
+    require_postgresql_database(
+        "a connection killed by the server (pg_terminate_backend) has no SQLite equivalent"
     )
 
 

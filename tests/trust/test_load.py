@@ -6,36 +6,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from bench import database
-from loadtest.run import DEFAULT_URL
+from tests.postgres import postgresql_server_database
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-# --- the load test ------------------------------------------------------------------------------
-
-
-def load_database_url() -> str:
-    """A database of its own on the suite's PostgreSQL server (or the local default one)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        url = DEFAULT_URL
-    return urlunsplit(urlsplit(url)._replace(path=f"/crm_load_test_{os.getpid()}"))
-
-
 @pytest.fixture
 def postgres_url() -> str:
-    url = load_database_url()
-    problem = database.reachable(url)
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL must be reachable in CI ({url}): {problem}")
-        pytest.skip(f"the load test needs PostgreSQL, not reachable at {url}: {problem}")
-    return url
+    return postgresql_server_database(f"crm_load_test_{os.getpid()}")
 
 
 @pytest.mark.postgres

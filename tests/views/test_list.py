@@ -11,6 +11,7 @@ from django.urls import reverse
 from opportunities import services
 from opportunities.models import Opportunity
 from tests.factories import OpportunityFactory
+from tests.postgres import require_postgresql_database
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("opportunities:list")
@@ -260,8 +261,7 @@ def test_the_empty_list_says_what_to_do(client, fx):
 @pytest.mark.postgres
 def test_the_text_search_can_use_the_trigram_indexes_on_postgresql(fx, opp_a):
     """The indexes' expressions are the ones Django writes for the search (icontains)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("trigram indexes exist on PostgreSQL only")
+    require_postgresql_database("trigram indexes exist on PostgreSQL only")
     from opportunities.filters import OpportunityFilter
 
     rows = OpportunityFilter({"q": "Deal"}, queryset=Opportunity.objects.all()).qs
