@@ -90,11 +90,7 @@ def check(response):
     return response
 
 
-EXAMPLES = {"count": 0}
-
-
 def send(client, method, url, data, **extra):
-    EXAMPLES["count"] += 1
     return check(getattr(client, method)(url, data, **extra))
 
 
@@ -262,11 +258,6 @@ def test_the_login_and_language_forms_survive_anything(fx, data):
     send(anonymous, "post", reverse("login"), data)
     send(anonymous, "get", reverse("login"), {"next": data.get("next", "")})
     send(anonymous, "post", reverse("set_language"), data)
-
-
-def test_the_fuzzing_ran_enough_examples():
-    """Reported by the trust suite's summary: how many requests the fuzzing sent."""
-    assert EXAMPLES["count"] >= 0
 
 
 # --- extra fields and redirects -----------------------------------------------------------------
