@@ -17,9 +17,9 @@ from opportunities.views import (
     LIST_RELATED,
     ResultsPartialMixin,
     done,
+    list_rows,
     refused,
     safe_next,
-    with_commands,
 )
 
 CARD_OPPORTUNITIES = 10
@@ -56,7 +56,7 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
         opportunities = Opportunity.objects.for_contact(contact).select_related(*LIST_RELATED)
         context |= {
             "statistics": contact.statistics(),
-            "rows": with_commands(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
+            "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
             "persons": list(contact.persons.all()) if contact.is_company else [],
             "can_create": permissions.can_create(self.request.user),
             "can_create_customer": permissions.can_create_customer(self.request.user)
@@ -106,7 +106,7 @@ class SalespersonDetailView(PermissionRequiredMixin, DetailView):
         opportunities = salesperson.opportunities.select_related(*LIST_RELATED)
         context |= {
             "statistics": salesperson.statistics(),
-            "rows": with_commands(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
+            "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
             "can_create": permissions.can_create(self.request.user),
         }
         return context

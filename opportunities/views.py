@@ -10,7 +10,6 @@ modal of the base layout, and a success answers with HX-Redirect.
 """
 
 import datetime
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -168,10 +167,12 @@ def row_commands(user, opportunity: Opportunity) -> set[str]:
     return allowed
 
 
-def with_commands(user, opportunities) -> list[Opportunity]:
+def list_rows(user, opportunities) -> list[Opportunity]:
+    """Opportunities as the shared table's rows: their commands and links worked out."""
     rows = list(opportunities)
     for opportunity in rows:
         opportunity.commands = row_commands(user, opportunity)
+    add_row_links(rows)
     return rows
 
 
@@ -281,13 +282,10 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        rows = with_commands(self.request.user, page.rows)
-        add_row_links(rows)
-        context["rows"] = rows
+        context["rows"] = list_rows(self.request.user, page.rows)
         context["title"] = list_title(self.filterset)
         context["new_query"] = new_opportunity_query(self.filterset)
         context["can_create"] = permissions.can_create(self.request.user)
-        context["back"] = quote(self.request.get_full_path(), safe="/")
         context["page_links"] = page_links(self.request, page)
         context["total"] = min(self.total, COUNT_CAP)
         context["total_capped"] = self.total > COUNT_CAP

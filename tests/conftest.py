@@ -4,11 +4,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
 from opportunities.models import CloseOpportunityCode
+from opportunities.roles import SALESPERSON, create_roles
 from salescycles.models import SalesCycle, SalesCycleStage
+from tests.factories import UserFactory
 
 TODAY = datetime.date(2024, 1, 15)
 
@@ -20,6 +24,22 @@ STD_STAGES = [
     (4, "Presentation", 70, 60, True, False, "2W"),
     (5, "Signing", 90, 80, False, False, "1W"),
 ]
+
+
+def user_with_role(username: str, role: str, salesperson=None):
+    create_roles(apps)  # transactional tests flush the groups the data migration made
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    if salesperson is not None:
+        salesperson.user = user
+        salesperson.save(update_fields=["user"])
+    return user
+
+
+@pytest.fixture
+def seller(fx):
+    """A salesperson (JO): acts on JO's opportunities only."""
+    return user_with_role("jo", SALESPERSON, fx.JO)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import functools
 import html
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 from django import forms, template
 from django.forms.utils import flatatt
@@ -115,9 +116,9 @@ def badge(value: str, label: str) -> str:
     )
 
 
-@register.inclusion_tag("includes/_sort_header.html", takes_context=True)
-def sort_header(context, key: str, label: str, numeric: bool = False, classes: str = "") -> dict:
-    """A sortable column header: a link that sorts by `key`, again to reverse it."""
+def _sort_link(context, key: str) -> tuple[str, str | None]:
+    """A sortable column's link (sorting by `key`, or reversing it when it is the current
+    order) and the column's sort state, for `aria-sort`."""
     request = context["request"]
     current = context.get("sort_key") or ""
     if current == key:
@@ -130,8 +131,7 @@ def sort_header(context, key: str, label: str, numeric: bool = False, classes: s
     query["sort"] = new
     for cursor in ("page", "after", "before"):  # a new order starts on its first page
         query.pop(cursor, None)
-    classes = f"{classes} num".strip() if numeric else classes
-    return {"url": f"?{query.urlencode()}", "label": label, "state": state, "classes": classes}
+    return f"?{query.urlencode()}", state
 
 
 @register.simple_tag
@@ -187,18 +187,18 @@ def _widget_html(field, css: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_th(context, key: str, label: str, numeric: bool = False, classes: str = "") -> str:
-    """`sort_header` as one string: the list renders ten of these on every page."""
-    data = sort_header(context, key, label, numeric, classes)
-    state = data["state"]
+    """A sortable column header: a link that sorts by `key`, again to reverse it."""
+    url, state = _sort_link(context, key)
+    classes = f"{classes} num".strip() if numeric else classes
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
     return format_html(
         '<th scope="col"{}{}><a class="sort-link{}" href="{}" hx-get="{}" hx-target="#results"'
         ' hx-push-url="true">{}{}</a></th>',
-        format_html(' class="{}"', data["classes"]) if data["classes"] else "",
+        format_html(' class="{}"', classes) if classes else "",
         format_html(' aria-sort="{}"', state) if state else "",
         " sorted" if state else "",
-        data["url"],
-        data["url"],
+        url,
+        url,
         label,
         format_html('<span aria-hidden="true">{}</span>', arrow) if arrow else "",
     )
@@ -239,7 +239,7 @@ def opportunity_rows(context, rows) -> str:
     }
     yes, no = _("Yes"), _("No")
     request = context["request"]
-    back = escape(context["back"])
+    back = escape(quote(request.get_full_path(), safe="/"))
     next_path = escape(request.get_full_path())
     csrf = escape(get_token(request))
     page_formats = formats()

@@ -11,9 +11,9 @@ from django.test import Client
 
 from opportunities import services
 from opportunities.models import Opportunity, Quote, SalesOrder
-from opportunities.roles import SALES_MANAGER, SALESPERSON, create_roles
+from opportunities.roles import SALES_MANAGER, create_roles
+from tests.conftest import user_with_role
 from tests.factories import UserFactory
-from tests.views.conftest import user_with_role
 
 DAY = datetime.date(2024, 1, 20)
 
@@ -25,12 +25,6 @@ def manager(fx):
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     return user
-
-
-@pytest.fixture
-def seller(fx):
-    """A salesperson (JO): acts on JO's opportunities only."""
-    return user_with_role("jo", SALESPERSON, fx.JO)
 
 
 @pytest.fixture
