@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact, Customer, Salesperson
+from opportunities.services import create_customer
 
 
 class ProtectedDeleteAdmin(admin.ModelAdmin):
@@ -69,8 +70,20 @@ class ContactAdmin(ProtectedDeleteAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    """A new customer is made by `create_customer` from its contact, as on the contact card."""
+
     list_display = ["number", "name", "contact"]
     search_fields = ["number", "name", "contact__number", "contact__name"]
     autocomplete_fields = ["contact"]
     readonly_fields = ["number"]
     list_select_related = ["contact"]
+
+    def get_fields(self, request, obj=None):
+        return ["contact"] if obj is None else ["number", "name", "contact"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        made = create_customer(form.cleaned_data["contact"], user=request.user)
+        obj.pk, obj.number, obj.name = made.pk, made.number, made.name

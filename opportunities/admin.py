@@ -7,6 +7,7 @@ delete of opportunities calls them too.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,6 +55,7 @@ class EntryInline(admin.TabularInline):
         return False
 
 
+EDITABLE_FIELDS = ["description", "contact", "salesperson", "sales_cycle", "priority"]
 STATE_FIELDS = [
     "number",
     "status",
@@ -73,32 +75,18 @@ STATE_FIELDS = [
 
 
 class OpportunityAdminForm(forms.ModelForm):
-    """The change form carries the version it was rendered with; a stale save is refused."""
+    """The change form carries the version it was rendered with, for the service's stale check."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Opportunity
-        fields = ["description", "contact", "salesperson", "sales_cycle", "priority"]
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["expected_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk is not None:
-            # The admin saves inside a transaction: the lock holds until the save.
-            current = (
-                Opportunity.objects.select_for_update()
-                .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if cleaned.get("expected_version") != current:
-                raise services.Refusal("stale", number=self.instance.number)
-        return cleaned
 
 
 @admin.register(Opportunity)
@@ -118,15 +106,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     search_fields = ["number", "description"]
     list_select_related = ["contact", "salesperson", "current_stage"]
     readonly_fields = STATE_FIELDS
-    fields = [
-        "description",
-        "contact",
-        "salesperson",
-        "sales_cycle",
-        "priority",
-        "expected_version",
-        *STATE_FIELDS,
-    ]
+    fields = [*EDITABLE_FIELDS, "expected_version", *STATE_FIELDS]
     autocomplete_fields = ["contact", "salesperson", "sales_cycle"]
     inlines = [EntryInline]
     show_full_result_count = False
@@ -160,10 +140,25 @@ class OpportunityAdmin(admin.ModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
 
     def save_model(self, request, obj, form, change):
-        obj.full_clean()
-        if change and form.has_changed():
-            obj.version += 1  # dialogs opened before this change are now stale
-        super().save_model(request, obj, form, change)
+        """The change goes through `change_opportunity`: its rules, its lock, its stale check."""
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
+        }
+        services.change_opportunity(
+            obj,
+            **changes,
+            expected_version=form.cleaned_data["expected_version"],
+            user=request.user,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A refusal raised by the service in save_model rolls the admin's transaction back
+        # (nothing was written); the user gets the form again, showing the current state.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(OpportunityEntry)

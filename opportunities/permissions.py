@@ -31,6 +31,13 @@ def can_create(user) -> bool:
     return user.has_perm("opportunities.add_opportunity")
 
 
+def can_assign(user, salesperson) -> bool:
+    """Whose opportunity a user may make one: managers anyone's, salespeople only their own."""
+    if user.has_perm("opportunities.act_on_all_opportunities"):
+        return True
+    return salesperson is not None and salesperson.pk == salesperson_id_of(user)
+
+
 def can_delete(user) -> bool:
     """Deleting closed opportunities, one or in a batch: sales managers."""
     return user.has_perm("opportunities.delete_opportunity")

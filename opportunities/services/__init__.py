@@ -17,6 +17,7 @@ from opportunities.services.documents import (
     make_order,
     update_quote_line,
 )
+from opportunities.services.editing import UNSET, change_opportunity
 from opportunities.services.errors import Refusal
 from opportunities.services.lifecycle import (
     activate_first_stage,
@@ -29,10 +30,12 @@ from opportunities.services.lifecycle import (
 )
 
 __all__ = [
+    "UNSET",
     "Refusal",
     "activate_first_stage",
     "add_quote_line",
     "available_actions",
+    "change_opportunity",
     "close_opportunity",
     "commands_offered",
     "create_customer",

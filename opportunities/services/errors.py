@@ -36,6 +36,9 @@ MESSAGES = {
     "blocked": _("%(what)s is blocked."),
     "required": _("%(field)s is required."),
     "protected": _("%(what)s is in use and cannot be deleted."),
+    "assign_not_allowed": _(
+        "Only a sales manager can give opportunity %(number)s to another salesperson."
+    ),
     "stale": _(
         "Opportunity %(number)s was changed by someone else since you opened it. Its current "
         "state is shown; check it and try again."

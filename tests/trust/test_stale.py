@@ -182,9 +182,11 @@ def test_the_admin_refuses_a_stale_save_of_an_opportunity(world, manager):
     Case(world, manager).someone_else_changes(world.open)
     before = database_state()
     url = reverse("admin:opportunities_opportunity_change", args=[world.open.pk])
-    response = client.post(url, data)
-    assert response.status_code == 200  # the form again, with the refusal
+    response = client.post(url, data, follow=True)
+    # Back on the change form, which now shows the current state, with the refusal.
+    assert response.redirect_chain == [(url, 302)]
     assert STALE in response.content.decode()
+    assert response.context["adminform"].form.initial["description"] != "My edit"
     assert database_state() == before
     # Reloaded, the same edit goes through and makes other open dialogs stale.
     version = Opportunity.objects.get(pk=world.open.pk).version
