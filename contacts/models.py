@@ -8,22 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from numbering.models import Numbered
-
-
-class SetupProtection:
-    """Setup data that opportunities refer to cannot be deleted (SPEC 3.9).
-
-    The opportunity side uses database-level references for fast deletion, so the refusal is an
-    explicit check here and in the admin, with a message instead of an integrity error.
-    """
-
-    def deletion_refusal(self) -> str | None:
-        raise NotImplementedError
-
-    def delete(self, *args, **kwargs):
-        if reason := self.deletion_refusal():
-            raise ValidationError(reason, code="protected")
-        return super().delete(*args, **kwargs)
+from protection.models import SetupProtection
 
 
 class Salesperson(SetupProtection, models.Model):
@@ -187,9 +172,8 @@ class Contact(SetupProtection, Numbered):
         return None
 
     def statistics(self) -> dict:
-        from opportunities.models import Opportunity
-
-        return Opportunity.objects.for_contact(self).statistics()
+        opportunities = self.opportunities.model.objects  # read through the relation: no import
+        return opportunities.for_contact(self).statistics()
 
 
 class Customer(Numbered):

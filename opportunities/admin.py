@@ -11,7 +11,6 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contacts.admin import ProtectedDeleteAdmin
 from opportunities import permissions, services
 from opportunities.models import (
     CloseOpportunityCode,
@@ -22,6 +21,7 @@ from opportunities.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from protection.admin import ProtectedDeleteAdmin
 
 
 @admin.register(CloseOpportunityCode)

@@ -15,8 +15,9 @@ from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Contact, Customer, Salesperson, SetupProtection
+from contacts.models import Contact, Customer, Salesperson
 from numbering.models import Numbered
+from protection.models import SetupProtection
 from salescycles.models import SalesCycle, SalesCycleStage, percent_check, percent_field
 
 MONEY = {"max_digits": 18, "decimal_places": 2}

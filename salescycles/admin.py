@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from contacts.admin import ProtectedDeleteAdmin
+from protection.admin import ProtectedDeleteAdmin
 from salescycles.models import SalesCycle, SalesCycleStage
 
 

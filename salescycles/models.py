@@ -9,7 +9,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import SetupProtection
+from protection.models import SetupProtection
 from salescycles import formulas
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
