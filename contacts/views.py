@@ -59,7 +59,7 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
             "persons": list(contact.persons.all()) if contact.is_company else [],
             "can_create": permissions.can_create(self.request.user),
-            "can_create_customer": permissions.can_create_customer(self.request.user)
+            "can_create_customer": permissions.can_create_customer(self.request.user, contact)
             and not contact.is_customer,
         }
         return context
@@ -67,9 +67,10 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
 
 @require_POST
 def create_customer(request: HttpRequest, number: str) -> HttpResponse:
-    """Create as customer: the contact becomes a customer (SPEC 3.7)."""
+    """Create as customer: the contact becomes a customer (SPEC 3.7); by its salesperson or a
+    manager."""
     contact = get_object_or_404(Contact, number=number)
-    if not permissions.can_create_customer(request.user):
+    if not permissions.can_create_customer(request.user, contact):
         raise PermissionDenied
     back = safe_next(request, contact.get_absolute_url())
     try:
@@ -107,6 +108,8 @@ class SalespersonDetailView(PermissionRequiredMixin, DetailView):
         context |= {
             "statistics": salesperson.statistics(),
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
-            "can_create": permissions.can_create(self.request.user),
+            # "New" on this card makes the opportunity theirs: a manager's, or their own.
+            "can_create": permissions.can_create(self.request.user)
+            and permissions.can_assign(self.request.user, salesperson),
         }
         return context

@@ -114,12 +114,27 @@ class OpportunityCreateForm(forms.Form):
         help_text=_("Blank: from the first stage's date formula."),
     )
 
-    def __init__(self, *args, fixed_contact=None, fixed_salesperson=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        fixed_contact=None,
+        fixed_salesperson=None,
+        sole_salesperson: Salesperson | None = None,
+        **kwargs,
+    ):
+        """`sole_salesperson`: the only one allowed (a salesperson creates for themselves)."""
         super().__init__(*args, **kwargs)
+        self.sole_salesperson = sole_salesperson
         # Only what may be chosen is listed; a blocked one typed in anyway reaches the service.
-        self.fields["salesperson"].widget.choices = _choices(
-            Salesperson.objects.filter(blocked=False), "code", _("The contact's salesperson")
-        )
+        if sole_salesperson is not None:
+            self.fields["salesperson"].initial = sole_salesperson.code
+            self.fields["salesperson"].widget.choices = [
+                (sole_salesperson.code, str(sole_salesperson))
+            ]
+        else:
+            self.fields["salesperson"].widget.choices = _choices(
+                Salesperson.objects.filter(blocked=False), "code", _("The contact's salesperson")
+            )
         self.fields["sales_cycle"].widget.choices = _choices(
             SalesCycle.objects.filter(blocked=False), "code", BLANK_CHOICE_LABEL
         )
@@ -134,6 +149,19 @@ class OpportunityCreateForm(forms.Form):
             self.fields["salesperson"].widget.choices = [
                 (fixed_salesperson.code, str(fixed_salesperson))
             ]
+
+    def clean_salesperson(self) -> Salesperson | None:
+        salesperson = self.cleaned_data["salesperson"]
+        sole = self.sole_salesperson
+        if sole is None:
+            return salesperson  # blank: the service takes the contact's
+        if salesperson is not None and salesperson != sole:
+            raise forms.ValidationError(
+                _("You can only create opportunities for yourself (%(code)s)."),
+                code="not_own",
+                params={"code": sole.code},
+            )
+        return sole
 
 
 def _choices(queryset, field: str, empty_label) -> list:
@@ -193,7 +221,9 @@ class CloseForm(VersionForm):
         to_field_name="code",
         required=False,
     )
-    date_closed = date_field(_("Closing date"), required=False)
+    # Required, as in BC ("Code fin opportunité et Date clôture sont obligatoires"); the dialog
+    # pre-fills the service's default. The code is checked by the service, with its message.
+    date_closed = date_field(_("Closing date"))
     sales_value = money_field(_("Sales value"), required=False)
 
     def __init__(
@@ -271,7 +301,7 @@ class MakeOrderForm(VersionForm):
         to_field_name="code",
         required=False,
     )
-    date_closed = date_field(_("Closing date"), required=False)
+    date_closed = date_field(_("Closing date"))  # required, pre-filled: as in the close dialog
 
     def __init__(self, *args, closes: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,11 +1,13 @@
 """Who may do what (the roles are in opportunities.roles).
 
 Model permissions say what a role may do at all; ownership narrows the salesperson role to the
-opportunities whose salesperson is the user. Views and templates ask these functions, so a
-button the user may not use is not shown and its URL refuses.
+opportunities whose salesperson is the user (and to the quotes and orders of those, the contacts
+they look after, and new opportunities for themselves). Views and templates ask these
+functions, so a button the user may not use is not shown and its URL refuses.
 """
 
-from opportunities.models import Opportunity
+from contacts.models import Contact, Salesperson
+from opportunities.models import Opportunity, Quote, SalesOrder
 
 
 def salesperson_id_of(user) -> int | None:
@@ -16,19 +18,73 @@ def salesperson_id_of(user) -> int | None:
     return user._salesperson_id
 
 
+def acts_on_all(user) -> bool:
+    """A sales manager: acts for every salesperson."""
+    return user.has_perm("opportunities.act_on_all_opportunities")
+
+
+def acts_for(user, salesperson_id: int | None) -> bool:
+    """Managers act for every salesperson, anyone else only for the salesperson they are."""
+    if acts_on_all(user):
+        return True
+    return salesperson_id is not None and salesperson_id == salesperson_id_of(user)
+
+
 def can_act_on(user, opportunity: Opportunity) -> bool:
     """Update, close, quote and order: managers on every opportunity, salespeople on theirs."""
-    if not user.has_perm("opportunities.change_opportunity"):
-        return False
-    if user.has_perm("opportunities.act_on_all_opportunities"):
-        return True
-    return opportunity.salesperson_id is not None and (
-        opportunity.salesperson_id == salesperson_id_of(user)
+    return user.has_perm("opportunities.change_opportunity") and acts_for(
+        user, opportunity.salesperson_id
+    )
+
+
+def can_act_on_document(
+    user, document: Quote | SalesOrder, opportunity: Opportunity | None
+) -> bool:
+    """A quote or order follows its opportunity; once that is deleted, its own salesperson."""
+    if opportunity is not None:
+        return can_act_on(user, opportunity)
+    return acts_for(user, document.salesperson_id)
+
+
+def may_change_quote(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+    """Edit the lines of a quote (`opportunity`: the one linking it, if any)."""
+    return user.has_perm("opportunities.change_quote") and can_act_on_document(
+        user, quote, opportunity
+    )
+
+
+def may_make_order(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+    return user.has_perm("opportunities.add_salesorder") and may_change_quote(
+        user, quote, opportunity
+    )
+
+
+def may_delete_quote(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+    return user.has_perm("opportunities.delete_quote") and may_change_quote(
+        user, quote, opportunity
+    )
+
+
+def may_delete_order(user, order: SalesOrder, opportunity: Opportunity | None) -> bool:
+    return user.has_perm("opportunities.delete_salesorder") and can_act_on_document(
+        user, order, opportunity
     )
 
 
 def can_create(user) -> bool:
-    return user.has_perm("opportunities.add_opportunity")
+    """New opportunities: a manager for anyone, a salesperson for themselves (so a user of the
+    salesperson role who is no salesperson creates none)."""
+    return user.has_perm("opportunities.add_opportunity") and (
+        acts_on_all(user) or salesperson_id_of(user) is not None
+    )
+
+
+def sole_salesperson(user) -> Salesperson | None:
+    """Whom a salesperson's new opportunities are for: themselves. None for a manager, who
+    chooses anyone (or the contact's salesperson)."""
+    if acts_on_all(user):
+        return None
+    return getattr(user, "salesperson", None)
 
 
 def can_assign(user, salesperson) -> bool:
@@ -43,5 +99,6 @@ def can_delete(user) -> bool:
     return user.has_perm("opportunities.delete_opportunity")
 
 
-def can_create_customer(user) -> bool:
-    return user.has_perm("contacts.add_customer")
+def can_create_customer(user, contact: Contact) -> bool:
+    """Make a contact a customer: its salesperson, or a manager."""
+    return user.has_perm("contacts.add_customer") and acts_for(user, contact.salesperson_id)

@@ -420,8 +420,9 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
     if code := request.GET.get("salesperson"):
         fixed["fixed_salesperson"] = get_object_or_404(Salesperson, code=code)
     back = safe_next(request, reverse("opportunities:list"))
+    sole = permissions.sole_salesperson(request.user)
     if request.method == "POST":
-        form = OpportunityCreateForm(request.POST, **fixed)
+        form = OpportunityCreateForm(request.POST, sole_salesperson=sole, **fixed)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -449,7 +450,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                     message = _("%(number)s created, not started.") % {"number": opportunity.number}
                 return done(request, message, opportunity.get_absolute_url())
     else:
-        form = OpportunityCreateForm(**fixed)
+        form = OpportunityCreateForm(sole_salesperson=sole, **fixed)
     return render_dialog(
         request,
         "opportunities/opportunity_form.html",
@@ -760,20 +761,6 @@ def quote_opportunity(quote: Quote) -> Opportunity | None:
     )
 
 
-def may_change_quote(user, opportunity: Opportunity | None) -> bool:
-    if not user.has_perm("opportunities.change_quote"):
-        return False
-    return opportunity is None or permissions.can_act_on(user, opportunity)
-
-
-def may_make_order(user, opportunity: Opportunity | None) -> bool:
-    return user.has_perm("opportunities.add_salesorder") and may_change_quote(user, opportunity)
-
-
-def may_delete_quote(user, opportunity: Opportunity | None) -> bool:
-    return user.has_perm("opportunities.delete_quote") and may_change_quote(user, opportunity)
-
-
 @require_POST
 def quote_create(request: HttpRequest, number: str) -> HttpResponse:
     """Create quote for an in-progress opportunity of a company; the user then adds lines."""
@@ -799,7 +786,7 @@ def quote_create(request: HttpRequest, number: str) -> HttpResponse:
 def quote_context(request: HttpRequest, quote: Quote, forms_by_line=None, new_form=None) -> dict:
     opportunity = quote_opportunity(quote)
     lines = list(quote.lines.all())
-    editable = quote.is_open and may_change_quote(request.user, opportunity)
+    editable = quote.is_open and permissions.may_change_quote(request.user, quote, opportunity)
     forms_by_line = forms_by_line or {}
     for line in lines:
         line.form = forms_by_line.get(line.pk) or QuoteLineForm(
@@ -814,8 +801,11 @@ def quote_context(request: HttpRequest, quote: Quote, forms_by_line=None, new_fo
         "editable": editable,
         "new_form": new_form or QuoteLineForm(prefix="new"),
         "customer": customer,
-        "can_order": quote.is_open and may_make_order(request.user, opportunity),
-        "can_delete_quote": quote.is_open and may_delete_quote(request.user, opportunity),
+        "can_create_customer": quote.is_open
+        and permissions.can_create_customer(request.user, quote.contact),
+        "can_order": quote.is_open and permissions.may_make_order(request.user, quote, opportunity),
+        "can_delete_quote": quote.is_open
+        and permissions.may_delete_quote(request.user, quote, opportunity),
     }
 
 
@@ -855,7 +845,7 @@ def quote_lines_response(request, quote, message=None, *, forms_by_line=None, ne
 
 def quote_for_lines(request: HttpRequest, number: str) -> Quote:
     quote = quote_or_404(number)
-    if not may_change_quote(request.user, quote_opportunity(quote)):
+    if not permissions.may_change_quote(request.user, quote, quote_opportunity(quote)):
         raise PermissionDenied
     return quote
 
@@ -920,7 +910,7 @@ def make_order(request: HttpRequest, number: str) -> HttpResponse:
     """Make order from a quote; an in-progress opportunity is won in the same step."""
     quote = quote_or_404(number)
     opportunity = quote_opportunity(quote)
-    if not may_make_order(request.user, opportunity):
+    if not permissions.may_make_order(request.user, quote, opportunity):
         raise PermissionDenied
     back = safe_next(request, quote.get_absolute_url())
     closes = opportunity is not None and opportunity.status == Opportunity.Status.IN_PROGRESS
@@ -966,7 +956,7 @@ def make_order(request: HttpRequest, number: str) -> HttpResponse:
         "back": back,
         "customer": customer,
         "total": quote.total,
-        "can_create_customer": permissions.can_create_customer(request.user),
+        "can_create_customer": permissions.can_create_customer(request.user, quote.contact),
     }
     return render_dialog(request, "opportunities/make_order.html", context)
 
@@ -975,7 +965,7 @@ def make_order(request: HttpRequest, number: str) -> HttpResponse:
 def quote_delete(request: HttpRequest, number: str) -> HttpResponse:
     quote = quote_or_404(number)
     opportunity = quote_opportunity(quote)
-    if not may_delete_quote(request.user, opportunity):
+    if not permissions.may_delete_quote(request.user, quote, opportunity):
         raise PermissionDenied
     back = opportunity.get_absolute_url() if opportunity else reverse("opportunities:list")
     error = None
@@ -1011,15 +1001,9 @@ class OrderDetailView(PermissionRequiredMixin, DetailView):
             "lines": lines,
             "total": document_total(lines),
             "opportunity": opportunity,
-            "can_delete_order": may_delete_order(self.request.user, opportunity),
+            "can_delete_order": permissions.may_delete_order(self.request.user, order, opportunity),
         }
         return context
-
-
-def may_delete_order(user, opportunity: Opportunity | None) -> bool:
-    if not user.has_perm("opportunities.delete_salesorder"):
-        return False
-    return opportunity is None or permissions.can_act_on(user, opportunity)
 
 
 @require_http_methods(["GET", "POST"])
@@ -1027,7 +1011,7 @@ def order_delete(request: HttpRequest, number: str) -> HttpResponse:
     """Delete an order, after a confirmation; its won opportunity becomes lost."""
     order = get_object_or_404(SalesOrder.objects.select_related("quote"), number=number)
     opportunity = Opportunity.objects.filter(order=order).first()
-    if not may_delete_order(request.user, opportunity):
+    if not permissions.may_delete_order(request.user, order, opportunity):
         raise PermissionDenied
     back = opportunity.get_absolute_url() if opportunity else reverse("opportunities:list")
     error = None

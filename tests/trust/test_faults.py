@@ -147,7 +147,12 @@ def update(fx, opportunity: Opportunity, done, **data) -> Posted:
 def close(fx, opportunity: Opportunity, outcome: str, **data) -> Posted:
     return Posted(
         reverse("opportunities:close", args=[opportunity.number]),
-        {"version": opportunity.version, "outcome": outcome, **data},
+        {
+            "version": opportunity.version,
+            "outcome": outcome,
+            "date_closed": DAY.isoformat(),  # required, as the dialog pre-fills it
+            **data,
+        },
         lambda: current(opportunity).status == outcome,
         opportunity.pk,
     )
@@ -225,7 +230,7 @@ def web_make_order(fx) -> Posted:
     opp.refresh_from_db()
     return Posted(
         reverse("opportunities:make_order", args=[quote.number]),
-        {"version": opp.version, "close_code": "W-PRICE"},
+        {"version": opp.version, "close_code": "W-PRICE", "date_closed": DAY.isoformat()},
         lambda: current(opp).order_id is not None and current(opp).status == "won",
         opp.pk,
     )

@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from opportunities import permissions
+from opportunities import permissions, services
+from opportunities.models import Opportunity, Quote, SalesOrder
 from opportunities.roles import SALES_MANAGER, SALESPERSON
 from tests.snapshots import database_state
-from tests.trust.conftest import logged_in
+from tests.trust.conftest import DAY, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +121,6 @@ def test_a_sales_manager_sees_and_may_use_every_button(world, manager):
 
 
 def test_a_salesperson_may_not_delete_even_their_own_closed_opportunity(world, seller, fx):
-    from opportunities import services
-
     services.close_opportunity(world.own, outcome="lost", close_code=fx.L_COMP)
     client = logged_in(seller)
     url = reverse("opportunities:delete", args=[world.own.number])
@@ -152,3 +151,84 @@ def test_demo_logins_exist_for_each_role_and_are_printed(fx, settings):
     assert users.get(username="jo").groups.filter(name=SALESPERSON).exists()
     for username in ("admin", "manager", "jo"):
         assert f"login: {username}" in out.getvalue()
+
+
+def orphan(world) -> None:
+    """AH's quote and order lose their opportunities (deleted once closed); they stay."""
+    services.close_opportunity(world.quoted, outcome="lost", close_code=world.fx.L_COMP, today=DAY)
+    services.delete_opportunity(Opportunity.objects.get(pk=world.quoted.pk))
+    services.delete_opportunity(Opportunity.objects.get(pk=world.ordered.pk))
+    world.quote = Quote.objects.get(pk=world.quote.pk)
+    world.order = SalesOrder.objects.get(pk=world.order.pk)
+
+
+def test_a_salesperson_gets_403_on_someone_elses_quote_and_order_left_without_opportunity(
+    world, seller
+):
+    orphan(world)
+    client = logged_in(seller)
+    before = database_state()
+    urls = action_urls(world)
+    for action in ("make order", "delete quote", "add line", "change line", "remove line"):
+        method, url = urls[action]
+        assert getattr(client, method)(url, {"version": "1", "ok": "1"}).status_code == 403, action
+    assert client.post(urls["delete order"][1], {"ok": "1"}).status_code == 403
+    for action in ("make order", "delete quote", "delete order"):
+        assert client.get(urls[action][1]).status_code == 403, action
+    assert database_state() == before
+    quote_page = client.get(world.quote.get_absolute_url())
+    assert not quote_page.context["editable"]
+    assert not quote_page.context["can_order"]
+    assert not quote_page.context["can_delete_quote"]
+    order_page = client.get(world.order.get_absolute_url())
+    assert not order_page.context["can_delete_order"]
+
+
+def test_a_manager_acts_on_every_quote_and_order_left_without_opportunity(world, manager, fx):
+    fx.AH.user = None  # then they are not the manager's own documents: the role decides
+    fx.AH.save(update_fields=["user"])
+    orphan(world)
+    client = logged_in(manager)
+    assert client.get(world.quote.get_absolute_url()).context["can_order"]
+    response = client.post(
+        reverse("opportunities:order_delete", args=[world.order.number]), {"ok": "1"}
+    )
+    assert response.status_code == 302
+    assert not SalesOrder.objects.filter(pk=world.order.pk).exists()
+
+
+def test_quote_and_order_rights_without_opportunity_follow_the_documents_salesperson(
+    world, seller, manager, nobody, fx
+):
+    orphan(world)
+    gone = fx.create_opp_a(description="Gone", salesperson=fx.JO)
+    own = services.create_quote(gone, today=DAY)
+    services.close_opportunity(gone, outcome="lost", close_code=fx.L_COMP, today=DAY)
+    services.delete_opportunity(Opportunity.objects.get(pk=gone.pk))
+    theirs, order = world.quote, world.order
+    for allowed in (
+        permissions.may_change_quote,
+        permissions.may_make_order,
+        permissions.may_delete_quote,
+    ):
+        assert allowed(seller, own, None), allowed.__name__
+        assert not allowed(seller, theirs, None), allowed.__name__
+        assert allowed(manager, theirs, None), allowed.__name__
+        assert not allowed(nobody, own, None), allowed.__name__
+    assert not permissions.may_delete_order(seller, order, None)
+    assert permissions.may_delete_order(manager, order, None)
+    assert not permissions.may_delete_order(nobody, order, None)
+    # With an opportunity, the opportunity's owner decides, whoever the document names.
+    assert permissions.may_change_quote(seller, theirs, world.own)
+    assert not permissions.may_change_quote(seller, own, world.open)
+
+
+def test_a_salesperson_may_make_customers_of_their_own_contacts_only(world, seller, manager, fx):
+    fx.CT300.salesperson = fx.AH
+    fx.CT300.save(update_fields=["salesperson"])
+    assert permissions.can_create_customer(seller, fx.CT200)
+    assert not permissions.can_create_customer(seller, fx.CT300)
+    assert permissions.can_create_customer(manager, fx.CT300)
+    fx.CT300.salesperson = None
+    assert not permissions.can_create_customer(seller, fx.CT300)
+    assert permissions.can_create_customer(manager, fx.CT300)

@@ -1,15 +1,18 @@
 """The close dialog (Terminer opportunité): won or lost, close codes, sales value."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from opportunities import services
 from opportunities.models import CloseOpportunityCode
 from tests.snapshots import database_state
 
 pytestmark = pytest.mark.django_db
+FEB_10 = "2024-02-10"
 
 
 def url(opportunity):
@@ -51,7 +54,15 @@ def test_close_as_won(fx, client, opp_a, manager):
 
 
 def test_close_as_lost(fx, client, opp_a):
-    client.post(url(opp_a), {"version": opp_a.version, "outcome": "lost", "close_code": "L-COMP"})
+    client.post(
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "outcome": "lost",
+            "close_code": "L-COMP",
+            "date_closed": "2024-02-10",
+        },
+    )
     opp_a.refresh_from_db()
     assert opp_a.status == "lost"
 
@@ -59,10 +70,16 @@ def test_close_as_lost(fx, client, opp_a):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"outcome": "won", "close_code": "L-PRICE", "sales_value": "10"}, "is not a code for won"),
-        ({"outcome": "won", "close_code": "", "sales_value": "10"}, "A close code is required."),
         (
-            {"outcome": "won", "close_code": "W-PRICE", "sales_value": "0"},
+            {"outcome": "won", "close_code": "L-PRICE", "sales_value": "10", "date_closed": FEB_10},
+            "is not a code for won",
+        ),
+        (
+            {"outcome": "won", "close_code": "", "sales_value": "10", "date_closed": FEB_10},
+            "A close code is required.",
+        ),
+        (
+            {"outcome": "won", "close_code": "W-PRICE", "sales_value": "0", "date_closed": FEB_10},
             "The sales value of a won opportunity must be greater than zero.",
         ),
         (
@@ -87,7 +104,13 @@ def test_a_linked_quote_gives_a_read_only_sales_value(fx, client, opp_a):
     assert form.initial["sales_value"] == Decimal(9500)
     client.post(
         url(opp_a),
-        {"version": opp_a.version, "outcome": "won", "close_code": "W-PRICE", "sales_value": "1"},
+        {
+            "version": opp_a.version,
+            "outcome": "won",
+            "close_code": "W-PRICE",
+            "sales_value": "1",
+            "date_closed": FEB_10,
+        },
     )
     opp_a.refresh_from_db()
     assert opp_a.calcd_current_value == Decimal(9500)
@@ -113,7 +136,13 @@ def test_a_new_close_code_can_be_added_from_the_dialog(fx, client, opp_a):
     assert opp_a.status == "in_progress"  # adding a code closes nothing
     client.post(
         url(opp_a),
-        {"version": opp_a.version, "outcome": "won", "close_code": "W-FAST", "sales_value": "5"},
+        {
+            "version": opp_a.version,
+            "outcome": "won",
+            "close_code": "W-FAST",
+            "sales_value": "5",
+            "date_closed": FEB_10,
+        },
     )
     opp_a.refresh_from_db()
     assert opp_a.entries.get(active=True).close_code.code == "W-FAST"
@@ -151,7 +180,7 @@ def test_a_stale_close_is_refused(fx, client, opp_a):
     before = database_state()
     response = client.post(
         url(opp_a),
-        {"version": seen, "outcome": "lost", "close_code": "L-COMP"},
+        {"version": seen, "outcome": "lost", "close_code": "L-COMP", "date_closed": FEB_10},
     )
     assert "was changed by someone else" in response.content.decode()
     assert database_state() == before
@@ -169,6 +198,40 @@ def test_a_closed_opportunity_cannot_be_closed_again(fx, client, opp_a):
     services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP)
     assert "is already closed" in client.get(url(opp_a)).content.decode()
     response = client.post(
-        url(opp_a), {"version": opp_a.version, "outcome": "lost", "close_code": "L-COMP"}
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "outcome": "lost",
+            "close_code": "L-COMP",
+            "date_closed": FEB_10,
+        },
     )
     assert "Opportunity OP000001 is closed and cannot change." in response.content.decode()
+
+
+def test_the_closing_date_is_required_and_prefilled_with_the_default(fx, client, opp_a):
+    response = client.get(url(opp_a))
+    field = response.context["form"]["date_closed"]
+    assert field.field.required
+    assert field.value() == timezone.localdate()  # today: later than the last change
+    content = response.content.decode()
+    assert re.search(r'<input type="date" name="date_closed"[^>]* required', content)
+    assert re.search(r'Closing date\s*<span class="asteriskField">\*</span>', content)
+
+
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+def test_a_blank_closing_date_is_refused_and_writes_nothing(fx, client, opp_a, outcome):
+    before = database_state()
+    response = client.post(
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "outcome": outcome,
+            "close_code": "W-PRICE" if outcome == "won" else "L-COMP",
+            "sales_value": "9000",
+            "date_closed": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["date_closed"] == ["This field is required."]
+    assert database_state() == before

@@ -11,6 +11,7 @@ from django.urls import reverse
 from contacts.models import Contact, Customer
 from opportunities import services
 from tests.factories import ContactFactory
+from tests.snapshots import database_state
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,48 @@ def test_unknown_contacts_salespeople_and_cycles_are_404(fx, client):
 def test_a_person_card_without_opportunities_says_what_to_do(fx, client):
     person = Contact.objects.get(number="CT300")
     assert "No opportunities yet." in client.get(person.get_absolute_url()).content.decode()
+
+
+def test_a_salesperson_cannot_make_someone_elses_contact_a_customer(fx, seller_client):
+    fx.CT200.salesperson = fx.AH
+    fx.CT200.save(update_fields=["salesperson"])
+    card = seller_client.get(fx.CT200.get_absolute_url())
+    assert not card.context["can_create_customer"]
+    assert reverse("contacts:create_customer", args=["CT200"]) not in card.content.decode()
+    before = database_state()
+    response = seller_client.post(reverse("contacts:create_customer", args=["CT200"]))
+    assert response.status_code == 403
+    assert database_state() == before
+
+
+def test_a_salesperson_cannot_make_a_contact_without_salesperson_a_customer(fx, seller_client):
+    fx.CT200.salesperson = None
+    fx.CT200.save(update_fields=["salesperson"])
+    response = seller_client.post(reverse("contacts:create_customer", args=["CT200"]))
+    assert response.status_code == 403
+    assert not Customer.objects.filter(contact=fx.CT200).exists()
+
+
+def test_a_salesperson_makes_their_own_contact_a_customer(fx, seller_client):
+    assert seller_client.get(fx.CT200.get_absolute_url()).context["can_create_customer"]
+    response = seller_client.post(reverse("contacts:create_customer", args=["CT200"]))
+    assert response.status_code == 302
+    assert Customer.objects.filter(contact=fx.CT200).exists()
+
+
+def test_a_manager_makes_any_contact_a_customer(fx, client):
+    fx.CT200.salesperson = None
+    fx.CT200.save(update_fields=["salesperson"])
+    assert client.get(fx.CT200.get_absolute_url()).context["can_create_customer"]
+    client.post(reverse("contacts:create_customer", args=["CT200"]))
+    assert Customer.objects.filter(contact=fx.CT200).exists()
+
+
+def test_a_salesperson_card_offers_new_only_to_its_salesperson_or_a_manager(
+    fx, seller_client, client
+):
+    new_for_ah = reverse("opportunities:create") + "?salesperson=AH"
+    assert new_for_ah not in seller_client.get(fx.AH.get_absolute_url()).content.decode()
+    new_for_jo = reverse("opportunities:create") + "?salesperson=JO"
+    assert new_for_jo in seller_client.get(fx.JO.get_absolute_url()).content.decode()
+    assert new_for_ah in client.get(fx.AH.get_absolute_url()).content.decode()

@@ -1,5 +1,6 @@
 """New opportunity, from the list, a contact card or a salesperson card."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -114,3 +115,66 @@ def test_a_user_without_a_role_may_not_create(fx):
     client = Client()
     client.force_login(UserFactory())
     assert client.get(CREATE).status_code == 403
+
+
+def salesperson_choices(response) -> list[str]:
+    return [value for value, _ in response.context["form"].fields["salesperson"].widget.choices]
+
+
+def test_a_salesperson_is_offered_only_themselves(fx, seller_client):
+    response = seller_client.get(CREATE)
+    assert salesperson_choices(response) == ["JO"]
+    assert response.context["form"]["salesperson"].value() == "JO"
+    select = re.search(r'<select name="salesperson".*?</select>', response.content.decode(), re.S)
+    assert re.findall(r'<option value="([^"]*)"', select.group()) == ["JO"]
+
+
+def test_a_manager_is_offered_the_contacts_salesperson_and_everyone(fx, client):
+    assert salesperson_choices(client.get(CREATE)) == ["", "AH", "JO"]
+
+
+def test_a_salesperson_posting_another_salesperson_gets_a_form_error(fx, seller_client):
+    before = database_state()
+    response = seller_client.post(CREATE, form_data(salesperson="AH"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["salesperson"] == [
+        "You can only create opportunities for yourself (JO)."
+    ]
+    assert database_state() == before
+
+
+def test_a_salesperson_creates_for_themselves_on_someone_elses_contact(fx, seller_client):
+    fx.CT200.salesperson = fx.AH
+    fx.CT200.save(update_fields=["salesperson"])
+    response = seller_client.post(CREATE, form_data(contact="CT200", salesperson=""))
+    assert response.status_code == 302
+    opportunity = Opportunity.objects.get()
+    assert opportunity.salesperson == fx.JO  # not the contact's AH: they could not act on it
+    assert seller_client.get(opportunity.get_absolute_url()).context["can_act"]
+
+
+def test_a_salesperson_cannot_create_from_another_salespersons_card(fx, seller_client):
+    before = database_state()
+    response = seller_client.post(CREATE + "?salesperson=AH", form_data(salesperson="JO"))
+    assert response.status_code == 200
+    assert "salesperson" in response.context["form"].errors
+    assert database_state() == before
+
+
+def test_a_manager_creates_for_another_salesperson(fx, client):
+    assert client.post(CREATE, form_data(salesperson="JO")).status_code == 302
+    assert Opportunity.objects.get().salesperson == fx.JO
+
+
+def test_a_salesperson_role_without_a_salesperson_may_not_create(fx):
+    from django.test import Client
+
+    from opportunities.roles import SALESPERSON
+    from tests.conftest import user_with_role
+
+    client = Client()
+    client.force_login(user_with_role("nosales", SALESPERSON))
+    assert client.get(CREATE).status_code == 403
+    assert client.post(CREATE, form_data(salesperson="JO")).status_code == 403
+    assert not Opportunity.objects.exists()
+    assert CREATE not in client.get(reverse("opportunities:list")).content.decode()

@@ -1,10 +1,12 @@
 """Quotes and orders: create quote, lines with a live total, make order, customers, deletion."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Customer
 from opportunities import services
@@ -130,7 +132,7 @@ def test_make_order_without_a_won_code_is_refused(fx, client, opp_a, quote):
     before = database_state()
     response = client.post(
         reverse("opportunities:make_order", args=[quote.number]),
-        {"version": opp_a.version, "close_code": ""},
+        {"version": opp_a.version, "close_code": "", "date_closed": "2024-02-10"},
     )
     assert "A close code is required." in response.content.decode()
     assert database_state() == before
@@ -143,7 +145,10 @@ def test_make_order_offers_to_create_the_customer_first(fx, client):
     page = client.get(url).content.decode()
     assert "Contact CT200 is not a customer yet: create the customer first." in page
     assert reverse("contacts:create_customer", args=["CT200"]) in page
-    refused = client.post(url, {"version": opportunity.version, "close_code": "W-PRICE"})
+    refused = client.post(
+        url,
+        {"version": opportunity.version, "close_code": "W-PRICE", "date_closed": "2024-02-10"},
+    )
     assert "create the customer first" in refused.content.decode()
     response = client.post(reverse("contacts:create_customer", args=["CT200"]) + f"?next={url}")
     assert response["Location"] == url
@@ -158,7 +163,7 @@ def test_a_stale_make_order_is_refused(fx, client, opp_a, quote):
     before = database_state()
     response = client.post(
         reverse("opportunities:make_order", args=[quote.number]),
-        {"version": seen, "close_code": "W-PRICE"},
+        {"version": seen, "close_code": "W-PRICE", "date_closed": "2024-02-10"},
     )
     assert "was changed by someone else" in response.content.decode()
     assert database_state() == before
@@ -230,3 +235,119 @@ def test_create_quote_from_a_stale_page_is_refused(fx, client, opp_a):
     )
     assert "was changed by someone else" in response.content.decode()
     assert not Quote.objects.exists()
+
+
+def without_opportunity(fx, opportunity) -> None:
+    """The opportunity is closed and deleted; its quote and order stay."""
+    if not Opportunity.objects.get(pk=opportunity.pk).closed:
+        services.close_opportunity(opportunity, outcome="lost", close_code=fx.L_COMP)
+    services.delete_opportunity(Opportunity.objects.get(pk=opportunity.pk))
+
+
+def test_a_salesperson_keeps_their_own_quote_left_without_opportunity(
+    fx, seller_client, opp_a, quote
+):
+    without_opportunity(fx, opp_a)
+    page = seller_client.get(quote.get_absolute_url())
+    assert page.context["opportunity"] is None
+    assert page.context["editable"]
+    assert page.context["can_order"]
+    response = seller_client.post(
+        reverse("opportunities:quote_line_add", args=[quote.number]),
+        {"new-description": "Lamps", "new-quantity": "1", "new-unit_price": "50"},
+    )
+    assert response.status_code == 302
+    assert quote.total == Decimal(9550)
+
+
+def test_a_salesperson_cannot_touch_someone_elses_quote_left_without_opportunity(fx, seller_client):
+    theirs = fx.create_opp_a(salesperson=fx.AH)
+    quote = services.create_quote(theirs)
+    services.add_quote_line(quote, description="Desk", quantity=Decimal(1), unit_price=100)
+    without_opportunity(fx, theirs)
+    before = database_state()
+    add = reverse("opportunities:quote_line_add", args=[quote.number])
+    line = {"new-description": "Lamps", "new-quantity": "1", "new-unit_price": "50"}
+    assert seller_client.post(add, line).status_code == 403
+    make_order = reverse("opportunities:make_order", args=[quote.number])
+    assert seller_client.get(make_order).status_code == 403
+    assert seller_client.post(make_order, {"version": "1"}).status_code == 403
+    delete = reverse("opportunities:quote_delete", args=[quote.number])
+    assert seller_client.post(delete).status_code == 403
+    assert database_state() == before
+    page = seller_client.get(quote.get_absolute_url())
+    assert not page.context["editable"]
+    assert not page.context["can_order"]
+    assert not page.context["can_delete_quote"]
+
+
+def test_a_salesperson_cannot_delete_someone_elses_order_left_without_opportunity(
+    fx, seller_client
+):
+    theirs = fx.create_opp_a(salesperson=fx.AH)
+    quote = services.create_quote(theirs)
+    services.add_quote_line(quote, description="Desk", quantity=Decimal(1), unit_price=100)
+    order = services.make_order(quote, close_code=fx.W_PRICE)
+    without_opportunity(fx, theirs)
+    before = database_state()
+    url = reverse("opportunities:order_delete", args=[order.number])
+    assert seller_client.get(url).status_code == 403
+    assert seller_client.post(url).status_code == 403
+    assert database_state() == before
+    assert not seller_client.get(order.get_absolute_url()).context["can_delete_order"]
+
+
+def test_a_salesperson_deletes_their_own_order_left_without_opportunity(
+    fx, seller_client, opp_a, quote
+):
+    order = services.make_order(quote, close_code=fx.W_PRICE)
+    without_opportunity(fx, opp_a)
+    url = reverse("opportunities:order_delete", args=[order.number])
+    assert seller_client.get(order.get_absolute_url()).context["can_delete_order"]
+    response = seller_client.post(url, follow=True)
+    assert f"Order {order.number} deleted." in response.content.decode()
+    assert not SalesOrder.objects.exists()
+
+
+def test_make_order_offers_no_customer_creation_for_someone_elses_contact(fx, seller_client):
+    fx.CT200.salesperson = fx.AH
+    fx.CT200.save(update_fields=["salesperson"])
+    opportunity = fx.create_opp_a(contact=fx.CT200)  # JO's, on AH's contact
+    quote = services.create_quote(opportunity)
+    create_customer = reverse("contacts:create_customer", args=["CT200"])
+    dialog = seller_client.get(reverse("opportunities:make_order", args=[quote.number]))
+    assert not dialog.context["can_create_customer"]
+    content = dialog.content.decode()
+    assert "create the customer first" in content
+    assert create_customer not in content
+    assert "or a sales manager can create the customer" in content
+    page = seller_client.get(quote.get_absolute_url())
+    assert not page.context["can_create_customer"]
+    assert create_customer not in page.content.decode()
+
+
+def test_make_order_offers_customer_creation_for_the_salespersons_own_contact(fx, seller_client):
+    opportunity = fx.create_opp_a(contact=fx.CT200)
+    quote = services.create_quote(opportunity)
+    create_customer = reverse("contacts:create_customer", args=["CT200"])
+    dialog = seller_client.get(reverse("opportunities:make_order", args=[quote.number]))
+    assert create_customer in dialog.content.decode()
+    assert create_customer in seller_client.get(quote.get_absolute_url()).content.decode()
+
+
+def test_make_order_requires_the_closing_date_prefilled_with_the_default(fx, client, opp_a, quote):
+    url = reverse("opportunities:make_order", args=[quote.number])
+    response = client.get(url)
+    field = response.context["form"]["date_closed"]
+    assert field.field.required
+    assert field.value() == timezone.localdate()  # today: later than the last change
+    content = response.content.decode()
+    assert re.search(r'<input type="date" name="date_closed"[^>]* required', content)
+    assert re.search(r'Closing date\s*<span class="asteriskField">\*</span>', content)
+    before = database_state()
+    refused = client.post(
+        url, {"version": opp_a.version, "close_code": "W-PRICE", "date_closed": ""}
+    )
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["date_closed"] == ["This field is required."]
+    assert database_state() == before
