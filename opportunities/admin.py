@@ -115,8 +115,11 @@ class OpportunityAdmin(admin.ModelAdmin):
         return False  # created through the opportunity pages, which call the services
 
     def has_change_permission(self, request, obj=None):
+        # A closed opportunity's fields no longer change (change_opportunity refuses them).
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or permissions.can_act_on(request.user, obj))
+        return allowed and (
+            obj is None or (not obj.closed and permissions.can_act_on(request.user, obj))
+        )
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -220,7 +223,7 @@ class QuoteAdmin(admin.ModelAdmin):
         deleted = 0
         for quote in queryset:
             opportunity = Opportunity.objects.filter(quote=quote).first()
-            if opportunity is not None and not permissions.can_act_on(request.user, opportunity):
+            if not permissions.may_delete_quote(request.user, quote, opportunity):
                 self.message_user(
                     request,
                     _("You may not change quote %(quote)s.") % {"quote": quote.number},

@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from opportunities import services
@@ -65,9 +66,13 @@ class Case:
             services.update_opportunity(
                 opportunity, action="update", estimated_value=Decimal(15000), today=DAY
             )
-        else:
+        elif not opportunity.closed:
             other = logged_in(self.manager)
             assert admin_edit(other, opportunity, "Renamed by someone else").status_code == 302
+        else:
+            # A closed opportunity's fields no longer change by hand; a write through its
+            # documents (an order made, an order deleted) moves its version like this.
+            Opportunity.objects.filter(pk=opportunity.pk).update(version=F("version") + 1)
 
 
 def cases(world):
