@@ -5,10 +5,12 @@ code) so that a tampered or outdated choice reaches the service and gets its mes
 widgets only list what the services offer now.
 """
 
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.db.models.fields import BLANK_CHOICE_LABEL
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
@@ -346,6 +348,22 @@ class BatchDeleteForm(forms.Form):
         to_field_name="code",
         required=False,
     )
+    # Deleting without any filter is a choice of its own, never what empty fields mean.
+    all_closed = forms.BooleanField(
+        label=_("All closed opportunities"),
+        required=False,
+        help_text=_("Without any filter: every won and lost opportunity."),
+    )
+
+    FILTERS = (
+        "number_from",
+        "number_to",
+        "date_closed_from",
+        "date_closed_to",
+        "salesperson",
+        "contact",
+        "sales_cycle",
+    )
 
     def clean_number_from(self):
         return self.cleaned_data["number_from"].strip().upper()
@@ -353,5 +371,57 @@ class BatchDeleteForm(forms.Form):
     def clean_number_to(self):
         return self.cleaned_data["number_to"].strip().upper()
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:  # a filter that does not parse already says so
+            return cleaned_data
+        filtered = any(cleaned_data.get(name) for name in self.FILTERS)
+        if filtered and cleaned_data.get("all_closed"):
+            raise forms.ValidationError(
+                _(
+                    "“All closed opportunities” deletes without any filter: clear the filters "
+                    "or untick it."
+                ),
+                code="all_with_filters",
+            )
+        if not filtered and not cleaned_data.get("all_closed"):
+            raise forms.ValidationError(
+                _(
+                    "Choose at least one filter, or tick “All closed opportunities” to delete "
+                    "every closed opportunity."
+                ),
+                code="no_filter",
+            )
+        return cleaned_data
+
     def filters(self) -> dict:
-        return {name: value or None for name, value in self.cleaned_data.items()}
+        """The batch job's filters (the service's keyword arguments)."""
+        return {name: self.cleaned_data[name] or None for name in self.FILTERS}
+
+    def selection(self) -> dict:
+        """The selection as plain values, the same however it was typed: what a confirmation
+        carries, and is compared on."""
+        data = self.cleaned_data
+        return {
+            "number_from": data["number_from"],
+            "number_to": data["number_to"],
+            "date_closed_from": data["date_closed_from"].isoformat()
+            if data["date_closed_from"]
+            else "",
+            "date_closed_to": data["date_closed_to"].isoformat() if data["date_closed_to"] else "",
+            "salesperson": data["salesperson"].code if data["salesperson"] else "",
+            "contact": data["contact"].number if data["contact"] else "",
+            "sales_cycle": data["sales_cycle"].code if data["sales_cycle"] else "",
+            "all_closed": bool(data["all_closed"]),
+        }
+
+    def chosen(self) -> list[tuple[str, str]]:
+        """The filters in use as the preview lists them: (label, value)."""
+        shown = []
+        for name in self.FILTERS:
+            value = self.cleaned_data[name]
+            if value:
+                if isinstance(value, datetime.date):
+                    value = date_format(value, "SHORT_DATE_FORMAT")
+                shown.append((str(self.fields[name].label), str(value)))
+        return shown

@@ -13,6 +13,9 @@ from opportunities.services.lifecycle import _lock
 from salescycles.models import SalesCycle
 
 DEFAULT_CHUNK_SIZE = 5000
+# A chunk is one transaction: beyond this it would hold its locks for long, and the database
+# could not even take a boundary offset as large as a mistyped size.
+MAX_CHUNK_SIZE = 100_000
 
 
 @transaction.atomic
@@ -77,6 +80,7 @@ def delete_closed_opportunities(
     for long, memory stays flat, and an interrupted run is resumed by running it again.
     `progress` is called with the running total after every chunk.
     """
+    check_chunk_size(chunk_size)
     queryset = closed_opportunities(
         number_from=number_from,
         number_to=number_to,
@@ -109,6 +113,7 @@ def delete_closed_opportunities_for_a_while(
     into its timeout; running it again with the same filters goes on where it stopped, since
     only closed opportunities that are still there match.
     """
+    check_chunk_size(chunk_size)
     queryset = closed_opportunities(**filters)
     deadline = time.monotonic() + seconds
     deleted = 0
@@ -119,6 +124,12 @@ def delete_closed_opportunities_for_a_while(
         if time.monotonic() >= deadline:
             return deleted, False
     return deleted, True
+
+
+def check_chunk_size(chunk_size: int) -> None:
+    """A programming error, before anything is deleted: callers check what users type."""
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError(f"The chunk size must be between 1 and {MAX_CHUNK_SIZE}: {chunk_size}.")
 
 
 def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:

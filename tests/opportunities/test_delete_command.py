@@ -41,14 +41,92 @@ def remaining() -> set[str]:
     return set(Opportunity.objects.values_list("description", flat=True))
 
 
-def test_without_filters_it_deletes_every_closed_opportunity(batch):
-    assert last_line(run()) == "Deleted 2 closed opportunities."
+def untouched() -> bool:
+    return remaining() == {"OP1", "OP2", "OP3"} and OpportunityEntry.objects.count() == 5
+
+
+def test_with_all_it_deletes_every_closed_opportunity(batch):
+    assert last_line(run("--all")) == "Deleted 2 closed opportunities."
     assert remaining() == {"OP3"}
     assert set(OpportunityEntry.objects.values_list("opportunity_id", flat=True)) == {batch[2].pk}
 
 
+@pytest.mark.parametrize("arguments", [(), ("--dry-run",), ("--chunk-size", "10")])
+def test_without_a_filter_and_without_all_it_refuses_and_deletes_nothing(batch, arguments):
+    with pytest.raises(CommandError, match="--all"):
+        run(*arguments)
+    assert untouched()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("--salesperson", "JO"),
+        ("--closed-to", "2024-12-31"),
+        ("--number-from", "OP000001"),
+    ],
+)
+def test_all_together_with_a_filter_is_an_error_and_deletes_nothing(batch, arguments):
+    with pytest.raises(CommandError, match="--all"):
+        run("--all", *arguments)
+    assert untouched()
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--closed-from",
+        "--closed-to",
+        "--salesperson",
+        "--contact",
+        "--sales-cycle",
+        "--number-from",
+        "--number-to",
+    ],
+)
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_or_blank_filter_is_an_error_and_deletes_nothing(batch, option, value):
+    """A script running `--closed-to "$CUTOFF"` with CUTOFF unset must not delete everything."""
+    with pytest.raises(CommandError, match=f"{option} is empty"):
+        run(f"{option}={value}")
+    with pytest.raises(CommandError, match=f"{option} is empty"):
+        run(option, value)
+    with pytest.raises(CommandError, match=f"{option} is empty"):
+        run("--all", option, value)
+    assert untouched()
+
+
+def test_an_empty_filter_is_an_error_even_beside_another_filter(batch):
+    with pytest.raises(CommandError, match="--closed-to is empty"):
+        run("--salesperson", "JO", "--closed-to", "")
+    assert untouched()
+
+
+def test_numbers_are_read_in_upper_case_as_the_web_form_does(batch):
+    """In binary (C) order "OP000002" sorts before "op000001": a lower-case bound would select
+    every number."""
+    op1, _, _ = batch
+    assert last_line(run("--number-to", op1.number.lower())) == "Deleted 1 closed opportunities."
+    assert remaining() == {"OP2", "OP3"}
+    assert last_line(run("--number-from", " op000002 ", "--dry-run")) == (
+        "Would delete 1 closed opportunities (dry run)."
+    )
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "100001", "100000000000000000000000", "ten", ""])
+def test_an_out_of_range_chunk_size_is_an_error_and_deletes_nothing(batch, size):
+    with pytest.raises(CommandError, match="chunk-size"):
+        run("--all", "--chunk-size", size)
+    assert untouched()
+
+
+def test_the_largest_chunk_size_is_accepted(batch):
+    assert last_line(run("--all", "--chunk-size", "100000")) == "Deleted 2 closed opportunities."
+    assert remaining() == {"OP3"}
+
+
 def test_a_dry_run_prints_the_count_and_deletes_nothing(batch):
-    output = run("--dry-run")
+    output = run("--dry-run", "--all")
     assert last_line(output) == "Would delete 2 closed opportunities (dry run)."
     assert remaining() == {"OP1", "OP2", "OP3"}
     assert OpportunityEntry.objects.count() == 2 + 2 + 1
@@ -97,13 +175,13 @@ def test_chunk_size_deletes_everything_in_small_chunks(fx, batch):
         services.close_opportunity(
             opportunity, outcome="lost", close_code=fx.L_PRICE, today=D(2024, 1, 20)
         )
-    assert last_line(run("--chunk-size", "2")) == "Deleted 5 closed opportunities."
+    assert last_line(run("--all", "--chunk-size", "2")) == "Deleted 5 closed opportunities."
     assert remaining() == {"OP3"}
 
 
 def test_nothing_to_delete_says_zero(fx):
     fx.create_opp_a()
-    assert last_line(run()) == "Deleted 0 closed opportunities."
+    assert last_line(run("--all")) == "Deleted 0 closed opportunities."
     assert Opportunity.objects.count() == 1
 
 
@@ -121,8 +199,7 @@ def test_nothing_to_delete_says_zero(fx):
 def test_an_unknown_code_or_a_malformed_date_is_an_error_and_deletes_nothing(batch, arguments):
     with pytest.raises(CommandError):
         run(*arguments)
-    assert remaining() == {"OP1", "OP2", "OP3"}
-    assert OpportunityEntry.objects.count() == 5
+    assert untouched()
 
 
 def test_an_unknown_code_is_an_error_even_in_a_dry_run(batch):

@@ -16,6 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from contacts.models import Contact, Salesperson
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
+from opportunities.services.deletion import (
+    MAX_CHUNK_SIZE,
+    delete_closed_opportunities_for_a_while,
+)
 from salescycles.models import SalesCycle
 
 D = datetime.date
@@ -299,3 +303,14 @@ def test_setup_data_can_be_deleted_once_its_closed_opportunities_are(fx, ledger)
     salesperson.delete()
 
     assert not Salesperson.objects.filter(code="GONE").exists()
+
+
+@pytest.mark.parametrize("size", [0, -1, MAX_CHUNK_SIZE + 1, 10**30])
+def test_a_chunk_size_out_of_range_is_refused_before_anything_is_deleted(ledger, size):
+    ledger.add(3)
+    with pytest.raises(ValueError, match="chunk size"):
+        services.delete_closed_opportunities(chunk_size=size)
+    with pytest.raises(ValueError, match="chunk size"):
+        delete_closed_opportunities_for_a_while(seconds=1, chunk_size=size)
+    assert Opportunity.objects.count() == 3
+    assert OpportunityEntry.objects.count() == 3 * 3

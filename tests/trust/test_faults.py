@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from opportunities import services
+from opportunities import services, views
+from opportunities.forms import BatchDeleteForm
 from opportunities.ledger import ledger_problems
 from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
 from tests.snapshots import database_state
@@ -123,6 +125,7 @@ class Posted:
     data: dict
     done: Callable[[], bool]
     opportunity_pk: int | None = None  # whose ledger must be consistent afterwards
+    version_step: int = 1  # how far the action moves the opportunity's version on
 
 
 def current(opportunity: Opportunity) -> Opportunity | None:
@@ -233,6 +236,7 @@ def web_make_order(fx) -> Posted:
         {"version": opp.version, "close_code": "W-PRICE", "date_closed": DAY.isoformat()},
         lambda: current(opp).order_id is not None and current(opp).status == "won",
         opp.pk,
+        version_step=2,  # closed as won, then linked to its order
     )
 
 
@@ -247,13 +251,18 @@ def web_delete(fx) -> Posted:
 
 
 def web_batch_delete(fx) -> Posted:
-    """One chunk: three closed opportunities; an open one that must stay."""
+    """One chunk: three closed opportunities; an open one that must stay. Posted: the
+    manager's confirmation of the preview of all closed opportunities."""
     kept = fx.create_opp_a(description="Kept open")
     for _ in range(3):
         services.close_opportunity(fx.create_opp_a(), outcome="lost", close_code=fx.L_COMP)
+    form = BatchDeleteForm({"all_closed": "on"})
+    assert form.is_valid(), form.errors
+    manager = get_user_model().objects.get(username="manager")
+    confirmation = views.batch_confirmation(manager, form.selection(), count=3)
     return Posted(
         reverse("opportunities:batch_delete"),
-        {},
+        {**form.selection(), "confirmation": confirmation},
         lambda: not Opportunity.objects.closed().exists() and current(kept) is not None,
     )
 
@@ -284,9 +293,28 @@ def assert_error_page(response, fault: Fault) -> None:
     assert 'class="error-page' in response.content.decode(), fault
 
 
+def assert_unavailable(response, *, maybe_saved: bool, what) -> None:
+    """The site's 503 page for a lost database connection, with a Retry-After: "nothing was
+    changed", or, when the failure came as the change could have been committed, "check"."""
+    assert response.status_code == 503, f"{what}: {response.status_code}"
+    assert int(response["Retry-After"]) > 0, what
+    assert "503.html" in [used.name for used in response.templates], what
+    page = response.content.decode()
+    assert 'class="error-page' in page, what
+    if maybe_saved:
+        assert "check whether it was saved" in page, what
+    else:
+        assert "Nothing was changed" in page, what
+
+
 def assert_done_whole(posted: Posted, fault) -> None:
+    """Done, and done once: the opportunity's version moved on by one action's step."""
     assert posted.done(), f"not done after {fault}"
     if posted.opportunity_pk is not None:
+        version = Opportunity.objects.get(pk=posted.opportunity_pk).version
+        if "version" in posted.data:
+            expected = int(posted.data["version"]) + posted.version_step
+            assert version == expected, f"{version}, not {expected}: done twice? {fault}"
         assert ledger_problems(Opportunity.objects.filter(pk=posted.opportunity_pk)) == []
 
 
@@ -296,13 +324,16 @@ def assert_every_statement_fault_of_a_post_is_handled(
     fault_at: Callable[[int], Fault],
     *,
     request_end: Callable[[], None] = lambda: None,
+    lost_connection: bool = False,
 ) -> list[Fault]:
     """Post a fresh subject's form with a fault at each statement of the request in turn.
 
     A fault before the action committed: the error page, nothing written, and the same post
-    again does the action. A fault after it committed (the session being saved): the error
-    page, the action is there whole, and the same post again writes nothing more.
-    `request_end` runs after each request, as the server's end of request does.
+    again does the action; but a lost connection (`lost_connection`) is retried once on a new
+    one, and the action is done, once. A fault after it committed: the error page (the 503
+    asking to check, for a lost connection), the action is there whole, and the same post
+    again writes nothing more. `request_end` runs after each request, as the server's end of
+    request does.
     """
     faults = []
     for position in itertools.count():
@@ -319,12 +350,19 @@ def assert_every_statement_fault_of_a_post_is_handled(
         faults.append(fault)
         if fault.after_commit:
             assert_done_whole(posted, fault)
-            assert_error_page(response, fault)
+            if lost_connection:
+                assert_unavailable(response, maybe_saved=True, what=fault)
+            else:
+                assert_error_page(response, fault)
             after = database_state()
             again = client.post(posted.url, posted.data)
             request_end()
             assert again.status_code < 500, fault
             assert database_state() == after, f"done twice after {fault}"
+        elif lost_connection:
+            # The dead connection was closed and the view ran once more on a new one.
+            assert response.status_code == 302, f"{fault}: {response.status_code}"
+            assert_done_whole(posted, f"the retry after {fault}")
         else:
             assert database_state() == before, f"half-written after {fault}"
             assert_error_page(response, fault)
@@ -348,4 +386,21 @@ def test_a_failure_at_any_statement_of_an_action_post_shows_an_error_page_and_ha
     )
     # The request's own statements (session, user, permissions) come before the action's reads
     # and writes.
+    assert len(faults) >= 6
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", ["next", "make order"])
+def test_an_operational_error_on_a_connection_that_still_works_is_an_error_page_not_a_retry(
+    fx, manager, name
+):
+    """Only a lost connection is retried: an OperationalError (a lock timeout, say) on a
+    connection that still answers keeps the error page, and nothing is written."""
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    faults = assert_every_statement_fault_of_a_post_is_handled(
+        client,
+        lambda: WEB_ACTIONS[name](fx),
+        lambda position: FailAt(position, OperationalError),
+    )
     assert len(faults) >= 6

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from opportunities.models import Opportunity
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 MARKERS = ("<script>alert(1)", "<img src=x onerror")
+MOST = "9999999999999999.99"  # what the money fields' 18 digits allow
 
 NASTY = [
     "",
@@ -140,9 +141,31 @@ def test_the_new_opportunity_form_survives_anything(client, data, query, htmx):
     ),
     get=st.booleans(),
 )
+# Dates whose formula default leaves the calendar, and writes that would leave the opportunity
+# with a date or an amount its dialogs cannot show. "current" stands for the current version.
+@example(data={"action": "next", "date_of_change": "9999-12-31"}, get=True)
+@example(data={"action": "next", "date_of_change": "0001-01-01"}, get=True)
+@example(
+    data={
+        "version": "current",
+        "action": "update",
+        "date_of_change": "9999-12-25",
+        "estimated_close_date": "9999-12-31",
+    },
+    get=False,
+)
+@example(
+    data={"version": "current", "action": "update", "estimated_value": "9999999999999999.99"},
+    get=False,
+)
 def test_the_update_dialog_survives_anything(client, world, data, get):
     url = reverse("opportunities:update", args=[world.open.number])
+    if data.get("version") == "current":
+        data = {**data, "version": Opportunity.objects.get(pk=world.open.pk).version}
     send(client, "get" if get else "post", url, data)
+    if not get:  # whatever was written, the dialog and the list still open
+        send(client, "get", url, {})
+        send(client, "get", reverse("opportunities:list"), {})
 
 
 @FUZZ
@@ -173,6 +196,19 @@ def test_the_close_dialog_survives_anything(client, world, data, get):
     changed=fields("version", "description", "quantity", "unit_price"),
     simple=fields("version", "next", "ok"),
 )
+# A line at the fields' maxima: an amount no money column holds.
+@example(
+    order={},
+    line={"new-description": "All", "new-quantity": "9999999999.99", "new-unit_price": MOST},
+    changed={},
+    simple={},
+)
+@example(
+    order={},
+    line={},
+    changed={"description": "All", "quantity": "9999999999.99", "unit_price": MOST},
+    simple={},
+)
 def test_the_quote_and_order_forms_survive_anything(client, world, order, line, changed, simple):
     quote = world.quote.number
     send(client, "post", reverse("opportunities:make_order", args=[quote]), order)
@@ -198,12 +234,20 @@ def test_the_quote_and_order_forms_survive_anything(client, world, order, line, 
         "salesperson",
         "contact",
         "sales_cycle",
+        "all_closed",
+        "confirmation",
     ),
+    genuine=st.booleans(),
+    htmx=st.booleans(),
 )
-def test_the_batch_deletion_form_survives_anything(client, data):
+def test_the_batch_deletion_form_survives_anything(client, data, genuine, htmx):
     url = reverse("opportunities:batch_delete")
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     send(client, "get", url, {"preview": "1", **data})
-    send(client, "post", url, data)
+    if genuine:  # a real confirmation, with hostile filters posted over what it previewed
+        preview = send(client, "get", url, {"preview": "1", "salesperson": "BLK"})
+        data = {**data, "confirmation": preview.context["confirmation"]}
+    send(client, "post", url, data, **extra)
 
 
 @FUZZ
@@ -225,6 +269,13 @@ def test_the_batch_deletion_form_survives_anything(client, data):
     ),
     results=st.booleans(),
 )
+# Keyset cursors typed by hand: amounts that are not finite or too large, ids that overflow.
+@example(query={"sort": "estimated_value", "after": "NaN~1"}, results=False)
+@example(query={"sort": "-estimated_value", "before": "Infinity~1"}, results=False)
+@example(query={"sort": "current_value", "after": "-Infinity~1"}, results=True)
+@example(query={"sort": "-current_value", "before": "sNaN~1"}, results=False)
+@example(query={"sort": "estimated_value", "after": "1E+999999999~1"}, results=False)
+@example(query={"sort": "stage", "after": "1~99999999999999999999"}, results=False)
 def test_every_filter_query_string_survives_anything(client, query, results):
     extra = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"} if results else {}
     send(client, "get", reverse("opportunities:list"), query, **extra)

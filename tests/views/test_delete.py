@@ -1,14 +1,20 @@
 """Deleting one closed opportunity, and the batch page "Delete opportunities"."""
 
 import datetime
+import time
 from decimal import Decimal
 
 import pytest
+from django.core import signing
+from django.test import Client
 from django.urls import reverse
 
-from opportunities import services
+from opportunities import services, views
 from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.roles import SALES_MANAGER
+from tests.conftest import user_with_role
 from tests.snapshots import database_state
+from tests.views.test_batch_progress import confirmation, form_fields, refusal_codes
 
 pytestmark = pytest.mark.django_db
 BATCH = reverse("opportunities:batch_delete")
@@ -72,32 +78,176 @@ def batch(fx):
     return op1, op2, op3
 
 
+def preview(client, **filters):
+    return client.get(BATCH, {"preview": "1", **filters})
+
+
 def test_the_batch_preview_counts_and_deletes_nothing(fx, client, batch):
     before = database_state()
-    response = client.get(BATCH, {"preview": "1", "salesperson": "JO"})
+    response = preview(client, salesperson="JO")
     assert response.context["preview"] == 1
     assert "1 closed opportunity will be deleted." in response.content.decode()
     assert database_state() == before
-    everything = client.get(BATCH, {"preview": "1"})
+    everything = preview(client, all_closed="on")
     assert "2 closed opportunities will be deleted." in everything.content.decode()
+    assert database_state() == before
+
+
+def test_the_preview_shows_the_filters_it_deletes_by(fx, client, batch):
+    content = preview(client, salesperson="JO", number_from="op000001").content.decode()
+    selection = content.split('id="batch-selection"')[1].split("</dl>")[0]
+    assert "Salesperson" in selection and "JO Jo Ortega" in selection
+    assert "Number from" in selection and "OP000001" in selection
+    assert "Sales cycle" not in selection
+
+
+def test_the_preview_of_all_closed_opportunities_says_so(fx, client, batch):
+    content = preview(client, all_closed="on").content.decode()
+    assert '<p id="batch-selection-all"><strong>All closed opportunities</strong>' in content
+
+
+def test_a_preview_without_any_filter_is_refused_unless_all_closed_opportunities_is_chosen(
+    fx, client, batch
+):
+    response = preview(client)
+    assert refusal_codes(response) == ["no_filter"]
+    assert response.context["preview"] is None
+    content = response.content.decode()
+    assert "Choose at least one filter, or tick “All closed opportunities”" in content
+    assert 'id="batch-confirm"' not in content
+
+
+def test_all_closed_opportunities_together_with_a_filter_is_refused(fx, client, batch):
+    response = preview(client, all_closed="on", salesperson="JO")
+    assert refusal_codes(response) == ["all_with_filters"]
+    assert response.context["preview"] is None
+    assert 'id="batch-confirm"' not in response.content.decode()
 
 
 def test_the_batch_deletes_after_confirmation_and_reports_the_count(fx, client, batch):
     op1, _, op3 = batch
-    response = client.post(
-        BATCH, {"date_closed_from": "2024-02-01", "date_closed_to": "2024-02-29"}, follow=True
-    )
+    data = confirmation(client, date_closed_from="2024-02-01", date_closed_to="2024-02-29")
+    response = client.post(BATCH, data, follow=True)
     assert "1 closed opportunity was deleted." in response.content.decode()
     assert set(Opportunity.objects.values_list("number", flat=True)) == {op1.number, op3.number}
-    response = client.post(BATCH, {}, follow=True)
+    response = client.post(BATCH, confirmation(client, all_closed="on"), follow=True)
     assert "1 closed opportunity was deleted." in response.content.decode()
     assert list(Opportunity.objects.values_list("number", flat=True)) == [op3.number]
+
+
+def test_a_post_with_every_filter_empty_is_refused_and_deletes_nothing(fx, client, batch):
+    before = database_state()
+    response = client.post(BATCH, {})
+    assert response.status_code == 200
+    assert refusal_codes(response) == ["no_filter"]
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"all_closed": "on"},
+        {"all_closed": "True", "confirmation": ""},
+        {"salesperson": "JO", "confirmation": "made-up"},
+        {"salesperson": "JO", "confirmation": "e30:1tZbX1:not-our-signature"},
+    ],
+)
+def test_a_confirmation_without_a_preview_is_refused_and_deletes_nothing(fx, client, batch, data):
+    before = database_state()
+    response = client.post(BATCH, data)
+    assert response.status_code == 200
+    assert refusal_codes(response) == ["not_previewed"]
+    assert "Nothing was deleted" in response.content.decode()
+    assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("changed", "shown"),
+    [
+        ({"salesperson": "AH"}, 1),
+        ({"salesperson": "JO", "number_to": "OP000001"}, 1),
+        ({"date_closed_to": "2024-12-31"}, 1),
+        ({"salesperson": "", "all_closed": "True"}, 2),
+    ],
+)
+def test_a_confirmation_whose_filters_differ_from_the_preview_is_refused(
+    fx, client, batch, changed, shown
+):
+    data = {**confirmation(client, salesperson="JO"), **changed}
+    before = database_state()
+
+    response = client.post(BATCH, data)
+
+    assert refusal_codes(response) == ["filters_changed"]
+    assert database_state() == before
+    # The page shows the preview of what was posted again, to confirm knowingly.
+    assert response.context["preview"] == shown
+    again = form_fields(response, "batch-confirm")
+    assert again["confirmation"] != data["confirmation"]
+    client.post(BATCH, again)
+    assert Opportunity.objects.closed().count() == 2 - shown
+
+
+def test_a_confirmation_whose_filters_were_emptied_is_refused(fx, client, batch):
+    data = {**confirmation(client, salesperson="JO"), "salesperson": ""}
+    before = database_state()
+    response = client.post(BATCH, data)
+    assert refusal_codes(response) == ["no_filter"]
+    assert database_state() == before
+
+
+def test_a_confirmation_of_another_user_is_refused(fx, client, batch):
+    other = Client()
+    other.force_login(user_with_role("other-manager", SALES_MANAGER))
+    data = confirmation(other, all_closed="on")
+    before = database_state()
+    response = client.post(BATCH, data)
+    assert refusal_codes(response) == ["not_previewed"]
+    assert database_state() == before
+
+
+def test_a_confirmation_older_than_a_day_is_refused_and_shows_the_preview_again(
+    fx, client, batch, monkeypatch
+):
+    two_days_ago = signing.b62_encode(int(time.time()) - 2 * views.BATCH_CONFIRMATION_MAX_AGE)
+    with monkeypatch.context() as patch:
+        patch.setattr(signing.TimestampSigner, "timestamp", lambda self: two_days_ago)
+        data = confirmation(client, salesperson="JO")
+    before = database_state()
+    response = client.post(BATCH, data)
+    assert refusal_codes(response) == ["preview_expired"]
+    assert database_state() == before
+    assert response.context["preview"] == 1
+
+
+def test_a_selection_that_grew_since_the_preview_is_refused_and_previewed_again(fx, client, batch):
+    data = confirmation(client, salesperson="JO")
+    late = fx.create_opp_a(description="Closed after the preview")
+    services.close_opportunity(late, outcome="lost", close_code=fx.L_COMP)
+    before = database_state()
+
+    response = client.post(BATCH, data)
+
+    assert refusal_codes(response) == ["selection_grew"]
+    assert database_state() == before
+    assert response.context["preview"] == 2
+    assert "2 closed opportunities will be deleted." in response.content.decode()
+
+
+def test_a_selection_that_shrank_since_the_preview_is_still_deleted(fx, client, batch):
+    _, op2, op3 = batch
+    data = confirmation(client, all_closed="on")
+    services.delete_opportunity(Opportunity.objects.get(pk=op2.pk))
+    response = client.post(BATCH, data, follow=True)
+    assert "closed opportunity was deleted." in response.content.decode()
+    assert list(Opportunity.objects.all()) == [op3]
 
 
 def test_the_batch_page_without_a_preview_asks_for_filters(fx, client, batch):
     response = client.get(BATCH)
     assert response.context["preview"] is None
     assert "Nothing is deleted before you confirm." in response.content.decode()
+    assert not response.context["form"].errors
 
 
 @pytest.mark.parametrize(
@@ -111,18 +261,18 @@ def test_the_batch_page_without_a_preview_asks_for_filters(fx, client, batch):
 )
 def test_bad_batch_filters_are_form_errors_and_delete_nothing(fx, client, batch, data):
     before = database_state()
-    preview = client.get(BATCH, {"preview": "1", **data})
-    assert preview.status_code == 200
-    assert preview.context["form"].errors
-    assert preview.context["preview"] is None
+    preview_page = preview(client, **data)
+    assert preview_page.status_code == 200
+    assert preview_page.context["form"].errors
+    assert preview_page.context["preview"] is None
     response = client.post(BATCH, data)
     assert response.status_code == 200
+    assert response.context["form"].errors
     assert database_state() == before
 
 
 def test_batch_filters_by_number_contact_and_cycle(fx, client, batch):
     _, op2, _ = batch
-    count = client.get(BATCH, {"preview": "1", "number_from": op2.number.lower()})
-    assert count.context["preview"] == 1
-    assert client.get(BATCH, {"preview": "1", "contact": "CT100"}).context["preview"] == 2
-    assert client.get(BATCH, {"preview": "1", "sales_cycle": "OLD"}).context["preview"] == 0
+    assert preview(client, number_from=op2.number.lower()).context["preview"] == 1
+    assert preview(client, contact="CT100").context["preview"] == 2
+    assert preview(client, sales_cycle="OLD").context["preview"] == 0

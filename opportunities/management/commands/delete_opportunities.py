@@ -1,5 +1,6 @@
 """The batch job "Delete opportunities" (SPEC 3.6) from the command line."""
 
+import argparse
 import datetime
 import time
 
@@ -7,8 +8,19 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contacts.models import Contact, Salesperson
 from opportunities import services
-from opportunities.services.deletion import DEFAULT_CHUNK_SIZE
+from opportunities.services.deletion import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE
 from salescycles.models import SalesCycle
+
+# The filter options, by their destination: each narrows the selection.
+FILTERS = {
+    "number_from": "--number-from",
+    "number_to": "--number-to",
+    "closed_from": "--closed-from",
+    "closed_to": "--closed-to",
+    "salesperson": "--salesperson",
+    "contact": "--contact",
+    "sales_cycle": "--sales-cycle",
+}
 
 
 def iso_date(value: str) -> datetime.date:
@@ -18,11 +30,23 @@ def iso_date(value: str) -> datetime.date:
         raise CommandError(f"{value!r} is not a date: use YYYY-MM-DD.") from None
 
 
+def chunk_size(value: str) -> int:
+    try:
+        size = int(value)
+    except ValueError:
+        size = None
+    if size is None or not 1 <= size <= MAX_CHUNK_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a whole number from 1 to {MAX_CHUNK_SIZE}."
+        )
+    return size
+
+
 class Command(BaseCommand):
     help = (
-        "Delete closed (won or lost) opportunities and their entries, optionally filtered. "
-        "Open opportunities are never deleted. Work is done in short chunks; an interrupted run "
-        "is resumed by running it again."
+        "Delete closed (won or lost) opportunities and their entries, selected by filters, or "
+        "all of them with --all. Open opportunities are never deleted. Work is done in short "
+        "chunks; an interrupted run is resumed by running it again."
     )
 
     def add_arguments(self, parser):
@@ -34,27 +58,25 @@ class Command(BaseCommand):
         parser.add_argument("--contact", help="Contact number.")
         parser.add_argument("--sales-cycle", help="Sales cycle code.")
         parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Without any filter: every closed opportunity. Required to delete them all.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
         )
         parser.add_argument(
             "--chunk-size",
-            type=int,
+            type=chunk_size,
             default=DEFAULT_CHUNK_SIZE,
-            help=f"Opportunities per transaction (default {DEFAULT_CHUNK_SIZE}).",
+            help=(
+                f"Opportunities per transaction, 1 to {MAX_CHUNK_SIZE} "
+                f"(default {DEFAULT_CHUNK_SIZE})."
+            ),
         )
 
     def handle(self, *args, **options):
-        filters = {
-            "number_from": options["number_from"],
-            "number_to": options["number_to"],
-            "date_closed_from": options["closed_from"] and iso_date(options["closed_from"]),
-            "date_closed_to": options["closed_to"] and iso_date(options["closed_to"]),
-            "salesperson": self._lookup(Salesperson, "code", options["salesperson"], upper=True),
-            "contact": self._lookup(Contact, "number", options["contact"]),
-            "sales_cycle": self._lookup(SalesCycle, "code", options["sales_cycle"], upper=True),
-        }
-        if options["chunk_size"] < 1:
-            raise CommandError("--chunk-size must be at least 1.")
+        filters = self._filters(options)
         if options["dry_run"]:
             count = services.delete_closed_opportunities(**filters, dry_run=True)
             self.stdout.write(f"Would delete {count} closed opportunities (dry run).")
@@ -75,9 +97,49 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} closed opportunities."))
 
+    def _filters(self, options) -> dict:
+        """The service's filters; every operator mistake is a CommandError, before any deletion.
+
+        An option given with an empty value (`--closed-to "$CUTOFF"` with CUTOFF unset) would
+        otherwise drop its filter and widen the selection, so it is refused; deleting without
+        any filter must be asked for with --all.
+        """
+        given = {}
+        for name, option in FILTERS.items():
+            if options[name] is None:
+                continue
+            value = options[name].strip()
+            if not value:
+                raise CommandError(f"{option} is empty: give it a value, or leave it out.")
+            given[name] = value
+        if options["all"] and given:
+            raise CommandError(
+                "--all selects every closed opportunity: give either --all or filters, not both."
+            )
+        if not options["all"] and not given:
+            raise CommandError(
+                "No filter given: to delete every closed opportunity, say so with --all."
+            )
+        # Numbers are stored in upper case: a lower-case bound would sort after all of them.
+        number_from = given.get("number_from", "").upper()
+        number_to = given.get("number_to", "").upper()
+        return {
+            "number_from": number_from or None,
+            "number_to": number_to or None,
+            "date_closed_from": self._date(given.get("closed_from")),
+            "date_closed_to": self._date(given.get("closed_to")),
+            "salesperson": self._lookup(Salesperson, "code", given.get("salesperson"), upper=True),
+            "contact": self._lookup(Contact, "number", given.get("contact")),
+            "sales_cycle": self._lookup(SalesCycle, "code", given.get("sales_cycle"), upper=True),
+        }
+
+    @staticmethod
+    def _date(value: str | None) -> datetime.date | None:
+        return None if value is None else iso_date(value)
+
     @staticmethod
     def _lookup(model, field: str, value: str | None, *, upper: bool = False):
-        if not value:
+        if value is None:
             return None
         value = value.upper() if upper else value
         try:
