@@ -13,7 +13,7 @@ from contacts.filters import ContactFilter, SalespersonFilter
 from contacts.models import Contact, Salesperson
 from opportunities import permissions, services
 from opportunities.models import Opportunity
-from opportunities.views import (
+from web.shortcuts import (
     LIST_RELATED,
     ResultsPartialMixin,
     done,

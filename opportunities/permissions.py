@@ -7,6 +7,7 @@ functions, so a button the user may not use is not shown and its URL refuses.
 """
 
 from contacts.models import Contact, Salesperson
+from opportunities import services
 from opportunities.models import Opportunity, Quote, SalesOrder
 
 
@@ -102,3 +103,14 @@ def can_delete(user) -> bool:
 def can_create_customer(user, contact: Contact) -> bool:
     """Make a contact a customer: its salesperson, or a manager."""
     return user.has_perm("contacts.add_customer") and acts_for(user, contact.salesperson_id)
+
+
+def row_commands(user, opportunity: Opportunity) -> set[str]:
+    """The commands a row or card shows: what the state offers and the user may do."""
+    offered = services.commands_offered(opportunity)
+    allowed = set()
+    if can_act_on(user, opportunity):
+        allowed |= offered - {"delete"}
+    if "delete" in offered and can_delete(user):
+        allowed.add("delete")
+    return allowed

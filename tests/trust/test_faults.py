@@ -21,10 +21,11 @@ from django.db import DatabaseError, OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from opportunities import services, views
+from opportunities import services
 from opportunities.forms import BatchDeleteForm
 from opportunities.ledger import ledger_problems
 from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
+from opportunities.views import batch
 from tests.snapshots import database_state
 from tests.trust.faults import FailAt, Fault
 
@@ -259,7 +260,7 @@ def web_batch_delete(fx) -> Posted:
     form = BatchDeleteForm({"all_closed": "on"})
     assert form.is_valid(), form.errors
     manager = get_user_model().objects.get(username="manager")
-    confirmation = views.batch_confirmation(manager, form.selection(), count=3)
+    confirmation = batch.batch_confirmation(manager, form.selection(), count=3)
     return Posted(
         reverse("opportunities:batch_delete"),
         {**form.selection(), "confirmation": confirmation},

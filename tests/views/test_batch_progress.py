@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
-from opportunities import services, views
+from opportunities import services
 from opportunities.models import Opportunity
+from opportunities.views import batch
 
 pytestmark = pytest.mark.django_db
 BATCH = reverse("opportunities:batch_delete")
@@ -70,8 +71,8 @@ def closed(fx):
 
 @pytest.fixture
 def one_chunk_per_request(monkeypatch):
-    monkeypatch.setattr(views, "BATCH_SECONDS", 0)
-    monkeypatch.setattr(views, "BATCH_CHUNK_SIZE", 1)
+    monkeypatch.setattr(batch, "BATCH_SECONDS", 0)
+    monkeypatch.setattr(batch, "BATCH_CHUNK_SIZE", 1)
 
 
 def test_a_large_deletion_shows_its_progress_and_goes_on_until_done(

@@ -9,9 +9,10 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from opportunities import services, views
+from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry
 from opportunities.roles import SALES_MANAGER
+from opportunities.views.batch import BATCH_CONFIRMATION_MAX_AGE
 from tests.conftest import user_with_role
 from tests.snapshots import database_state
 from tests.views.test_batch_progress import confirmation, form_fields, refusal_codes
@@ -209,7 +210,7 @@ def test_a_confirmation_of_another_user_is_refused(fx, client, batch):
 def test_a_confirmation_older_than_a_day_is_refused_and_shows_the_preview_again(
     fx, client, batch, monkeypatch
 ):
-    two_days_ago = signing.b62_encode(int(time.time()) - 2 * views.BATCH_CONFIRMATION_MAX_AGE)
+    two_days_ago = signing.b62_encode(int(time.time()) - 2 * BATCH_CONFIRMATION_MAX_AGE)
     with monkeypatch.context() as patch:
         patch.setattr(signing.TimestampSigner, "timestamp", lambda self: two_days_ago)
         data = confirmation(client, salesperson="JO")

@@ -163,7 +163,7 @@ def walk(client, params: dict, direction: str) -> list[str]:
 
 @pytest.mark.parametrize("sort", ["-number", "number", "contact", "-estimated_close_date", "stage"])
 def test_keyset_pages_walk_every_row_once_in_order_both_ways(fx, client, sort, monkeypatch):
-    from opportunities.views import OpportunityListView
+    from opportunities.views.lists import OpportunityListView
 
     monkeypatch.setattr(OpportunityListView, "paginate_by", 3)
     for index in range(8):
@@ -183,7 +183,7 @@ def test_keyset_pages_walk_every_row_once_in_order_both_ways(fx, client, sort, m
 
 
 def test_the_first_and_last_links_lead_to_the_ends(fx, client, monkeypatch):
-    from opportunities.views import OpportunityListView
+    from opportunities.views.lists import OpportunityListView
 
     monkeypatch.setattr(OpportunityListView, "paginate_by", 2)
     made = [fx.create_opp_a(description=f"Deal {index}").number for index in range(5)]
@@ -196,9 +196,9 @@ def test_the_first_and_last_links_lead_to_the_ends(fx, client, monkeypatch):
 
 
 def test_the_count_stops_at_the_cap_and_says_so(fx, client, monkeypatch):
-    import opportunities.views
+    from opportunities.views import lists
 
-    monkeypatch.setattr(opportunities.views, "COUNT_CAP", 3)
+    monkeypatch.setattr(lists, "COUNT_CAP", 3)
     for index in range(3):
         fx.create_opp_a(description=f"Deal {index}")
     assert "3 opportunities" in client.get(LIST).content.decode()

@@ -1,0 +1,147 @@
+"""What every page of the apps does the same way: where to go back to, Post/Redirect/Get
+with a message, a refusal as the user reads it, dialogs opened with htmx, and the rows of
+the opportunity table (shown by the opportunity list and the contact and salesperson
+cards).
+"""
+
+import datetime
+from urllib.parse import quote as percent_encode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from opportunities.models import Opportunity
+from opportunities.permissions import row_commands
+
+DIALOG_TARGET = "dialog-content"
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The page the user came from, when it is one of ours."""
+    candidate = request.GET.get("next") or request.POST.get("next")
+    # Only absolute paths: anything else would be read as a view name or a relative URL.
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return candidate
+    return default
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """Post/Redirect/Get, also from inside an htmx dialog (a full page load)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url)
+
+
+def shown(error: ValidationError) -> ValidationError:
+    """A refusal as the user reads it: the dates in its message in the active language."""
+    if not hasattr(error, "error_list"):
+        return error
+    parts = []
+    for item in error.error_list:
+        params = item.params
+        if isinstance(params, dict):
+            params = {
+                key: date_format(value, "SHORT_DATE_FORMAT")
+                if isinstance(value, datetime.date)
+                else value
+                for key, value in params.items()
+            }
+        parts.append(ValidationError(item.message, code=item.code, params=params))
+    localized = ValidationError(parts)
+    localized.code = getattr(error, "code", None)
+    return localized
+
+
+def done(request: HttpRequest, message: str, url: str) -> HttpResponse:
+    messages.success(request, message)
+    return go(request, url)
+
+
+def refused(request: HttpRequest, error: ValidationError, url: str) -> HttpResponse:
+    for message in shown(error).messages:
+        messages.error(request, message)
+    return go(request, url)
+
+
+def in_modal(request: HttpRequest) -> bool:
+    if not request.htmx:
+        return False
+    return (
+        request.htmx.target == DIALOG_TARGET
+        or request.GET.get("modal") == "1"
+        or (request.POST.get("modal") == "1")
+    )
+
+
+def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A dialog: the whole page, or its `dialog` partial for htmx."""
+    context.setdefault("modal", in_modal(request))
+    if request.htmx and not request.htmx.boosted:
+        template = f"{template}#dialog"
+    return render(request, template, context)
+
+
+class ResultsPartialMixin:
+    """Lists: htmx requests aimed at the results render only the `results` partial."""
+
+    def get_template_names(self):
+        names = super().get_template_names()
+        if self.request.htmx and self.request.htmx.target == "results":
+            return [f"{names[0]}#results"]
+        return names
+
+
+# --- the opportunity table (the list, the contact and salesperson cards) ----------------------
+
+# What a row shows of other tables: select_related these before `list_rows`.
+LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
+
+
+def list_rows(user, opportunities) -> list[Opportunity]:
+    """Opportunities as the shared table's rows: their commands and links worked out."""
+    rows = list(opportunities)
+    for opportunity in rows:
+        opportunity.commands = row_commands(user, opportunity)
+    add_row_links(rows)
+    return rows
+
+
+def urls_by_number(name: str):
+    """`reverse` once per page, not once per row: the URL with the number (or code) put in,
+    percent-encoded so that no value (a `/`, a quote) can leave its path segment."""
+    pattern = reverse(name, args=["__number__"])
+    return lambda number: pattern.replace("__number__", percent_encode(str(number), safe=""))
+
+
+def add_row_links(rows: list[Opportunity]) -> None:
+    urls = {
+        name: urls_by_number(f"opportunities:{name}")
+        for name in ("detail", "update", "activate", "close", "delete", "create_quote")
+    }
+    contact_url = urls_by_number("contacts:contact_detail")
+    salesperson_url = urls_by_number("contacts:salesperson_detail")
+    quote_url = urls_by_number("opportunities:quote_detail")
+    order_url = urls_by_number("opportunities:order_detail")
+    for row in rows:
+        row.urls = {name: url(row.number) for name, url in urls.items()}
+        row.contact_url = contact_url(row.contact.number)
+        row.salesperson_url = salesperson_url(row.salesperson.code)
+        if row.order_id:
+            row.document = (order_url(row.order.number), row.order.number, _("Order"))
+        elif row.quote_id:
+            row.document = (quote_url(row.quote.number), row.quote.number, _("Quote"))
+        else:
+            row.document = None
