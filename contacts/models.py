@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
@@ -10,11 +11,24 @@ from django.utils.translation import gettext_lazy as _
 from numbering.models import Numbered
 from protection.models import SetupProtection
 
+# A setup code (salesperson, sales cycle) is a path segment of its page's address and travels in
+# query strings: letters A to Z, digits and - _ . only ("/" would split the path, quotes and
+# angle brackets would need escaping everywhere, "." and ".." are path steps, hence the first
+# character). Lower case is accepted here: `clean()` upper-cases the code after validation.
+validate_code = RegexValidator(
+    r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z",
+    message=_(
+        "A code may hold only letters A to Z, digits and the characters - _ . and must start "
+        "with a letter or a digit."
+    ),
+    code="invalid_code",
+)
+
 
 class Salesperson(SetupProtection, models.Model):
     """A member of the sales team; a logged-in user may be one."""
 
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("email"), blank=True)
     blocked = models.BooleanField(_("blocked"), default=False)

@@ -31,6 +31,36 @@ def _text(value: str) -> str:
     return value
 
 
+def _bounded_int(low: int, high: int):
+    """Integers the column can hold: a larger one would overflow the query, not find a row."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
+def _amount(field_name: str):
+    """Finite decimals the money column can hold: "NaN", "Infinity" or "1E+999999999" would
+    reach the database as values no column holds (and fail there), not find a row."""
+    field = Opportunity._meta.get_field(field_name)
+    limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+
+    def parse(text: str) -> Decimal:
+        value = Decimal(text)
+        if not value.is_finite() or not -limit < value < limit:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
+_id = _bounded_int(1, 2**63 - 1)  # a BigAutoField
+
+
 # sort key -> (the value sorted on, how a cursor's text becomes that value), and the id breaks
 # ties so that every order is total. "number" sorts by id: ids follow creation like numbers,
 # and a string sort of numbers breaks once they outgrow their width (OP1000000). Nullable
@@ -42,13 +72,13 @@ SORTS = {
     "contact": (F("contact__name"), _text),
     "salesperson": (F("salesperson__code"), _text),
     "status": (F("status"), _text),
-    "stage": (Coalesce(F("current_stage__stage"), Value(0)), int),
+    "stage": (Coalesce(F("current_stage__stage"), Value(0)), _bounded_int(0, 2**31 - 1)),
     "estimated_close_date": (
         Coalesce(F("estimated_close_date"), Value(NO_DATE)),
         datetime.date.fromisoformat,
     ),
-    "estimated_value": (F("estimated_value"), Decimal),
-    "current_value": (F("calcd_current_value"), Decimal),
+    "estimated_value": (F("estimated_value"), _amount("estimated_value")),
+    "current_value": (F("calcd_current_value"), _amount("calcd_current_value")),
 }
 DEFAULT_SORT = "-number"
 
@@ -103,11 +133,11 @@ def parse_cursor(text: str, sort: str) -> tuple:
     _expression, parse = SORTS[sort.removeprefix("-")]
     try:
         if parse is None:
-            return (int(text),)
+            return (_id(text),)
         value, _sep, pk = text.rpartition("~")
         if not _sep:
             raise ValueError(text)
-        return (parse(value), int(pk))
+        return (parse(value), _id(pk))
     except (ValueError, InvalidOperation) as error:
         raise BadCursor(text) from error
 

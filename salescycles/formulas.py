@@ -10,10 +10,14 @@ A formula is a sum of terms, each moving a date:
 
 Terms are joined with ``+`` or ``-`` (``CM+1D``, ``1M+2W``, ``-1Y``); case and spaces do not
 matter. BC's angle brackets (``<1M>``) are accepted. A blank formula leaves the date unchanged.
+
+A stage's formula gives the default estimated closing date, so `validate` also refuses one whose
+date can be before the date of change or after `LAST_DATE`.
 """
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,6 +27,20 @@ from django.utils.translation import gettext as _
 UNITS = "DWMQY"
 _TERM = re.compile(r"([+-]?)(?:(\d+)([DWMQY])|C([DWMQY])|WD([1-7]))")
 MAX_AMOUNT = 9999
+
+# The dates the product accepts; the services refuse others ("date_out_of_range"). A sale is
+# planned months or years ahead, not centuries: a fixed year 2200 leaves every real plan room,
+# gives the same answer on every day (a horizon moving with today would refuse tomorrow what a
+# stage's formula gave today), and stays so far from the calendar's end (9999-12-31) that a
+# valid formula applied to an accepted date can never leave the calendar. Dates before 1900
+# are typing mistakes in a CRM, and a formula going back from year 1 would leave it too.
+FIRST_DATE = datetime.date(1900, 1, 1)
+LAST_DATE = datetime.date(2199, 12, 31)
+
+# The dates a stage's formula is tried on: every day of 28 years, the calendar's cycle of
+# weekdays and leap years, so every weekday, day of the month, month length and leap year a
+# formula's terms can meet comes up.
+REFERENCE_YEARS = range(2000, 2028)
 
 
 @dataclass(frozen=True)
@@ -35,9 +53,14 @@ class Term:
     weekday: int | None = None
 
 
+def normalize(formula: str | None) -> str:
+    """The formula as it is stored: upper case, without spaces (``cm + 1d`` is ``CM+1D``)."""
+    return (formula or "").strip().upper().replace(" ", "")
+
+
 def parse(formula: str) -> list[Term]:
     """Split a formula into terms; raise ValidationError (code "invalid_formula") if invalid."""
-    text = (formula or "").strip().upper().replace(" ", "")
+    text = normalize(formula)
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
     terms: list[Term] = []
@@ -78,8 +101,70 @@ def parse(formula: str) -> list[Term]:
 
 
 def validate(formula: str) -> None:
-    """Model-field validator: refuse a formula that does not parse."""
-    parse(formula)
+    """Model-field validator of a stage's formula: it parses, and from no date does it give a
+    date before that date (the estimated closing date would then be refused as before the date
+    of change, SPEC 3.4) or after `LAST_DATE` (refused as out of range).
+
+    SPEC 3.8 allows negative parts, and whether one goes back depends on the date, not on its
+    sign: ``1M-1D`` and ``-CM+1M`` never go back, ``CM-1D`` does on a month's last day only. So
+    the formula is tried on every day of `REFERENCE_YEARS` (10,227 dates, a few milliseconds;
+    the answer is cached) rather than judged by its terms' signs, which would refuse good
+    formulas along with the bad.
+    """
+    terms = parse(formula)
+    if not terms:
+        return
+    problem = _first_problem(normalize(formula))
+    if problem is None:
+        return
+    start, result = problem
+    if result is not None and result < start:
+        raise ValidationError(
+            _(
+                "The date formula %(formula)s can give a date before the date of change (for "
+                "example %(result)s from %(date)s): an estimated closing date cannot be earlier."
+            ),
+            code="formula_before_date",
+            params={"formula": formula, "date": start, "result": result},
+        )
+    raise ValidationError(
+        _("The date formula %(formula)s moves too far ahead: its dates must not pass %(last)s."),
+        code="formula_too_far",
+        params={"formula": formula, "last": LAST_DATE},
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _first_problem(text: str) -> tuple[datetime.date, datetime.date | None] | None:
+    """The first reference date the formula goes back from or too far from, and the date it
+    gives there (None outside the calendar); None when there is none.
+
+    Every term moves later dates to dates no earlier (month steps clamp, periods end later),
+    so the formula does too: it goes farthest from the last reference date and least far from
+    the first, and those two tell whether it leaves the calendar or passes `LAST_DATE`. Only
+    a formula with a backward term can give a date before its start; only that one is tried
+    on every reference date.
+    """
+    terms = parse(text)
+    dates = _reference_dates()
+    backward = any(term.sign < 0 for term in terms)
+    for start in (dates[0], dates[-1], *(dates if backward else ())):
+        date = start
+        try:
+            for term in terms:
+                date = _apply_term(term, date)
+        except (OverflowError, ValueError):
+            return start, None
+        if date < start or date > LAST_DATE:
+            return start, date
+    return None
+
+
+@functools.cache
+def _reference_dates() -> tuple[datetime.date, ...]:
+    first = datetime.date(REFERENCE_YEARS[0], 1, 1)
+    days = (datetime.date(REFERENCE_YEARS[-1], 12, 31) - first).days + 1
+    return tuple(first + datetime.timedelta(days=n) for n in range(days))
 
 
 def apply(formula: str, date: datetime.date) -> datetime.date:

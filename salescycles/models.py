@@ -9,6 +9,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from contacts.models import validate_code
 from protection.models import SetupProtection
 from salescycles import formulas
 
@@ -42,7 +43,7 @@ class SalesCycle(SetupProtection, models.Model):
         CHANCES = "chances", _("Chances of success %")
         COMPLETED = "completed", _("Completed %")
 
-    code = models.CharField(_("code"), max_length=10, unique=True)
+    code = models.CharField(_("code"), max_length=10, unique=True, validators=[validate_code])
     description = models.CharField(_("description"), max_length=100)
     probability_calculation = models.CharField(
         _("probability calculation"),
@@ -134,6 +135,9 @@ class SalesCycleStage(SetupProtection, models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.description}"
+
+    def clean(self) -> None:
+        self.date_formula = formulas.normalize(self.date_formula)
 
     def deletion_refusal(self) -> str | None:
         if self.current_opportunities.exists():

@@ -17,7 +17,9 @@ from opportunities.models import (
 )
 from opportunities.services.errors import Refusal
 from opportunities.services.lifecycle import (
+    CENT,
     _active_entry,
+    _check_amount,
     _default_date,
     _lock,
     _sync,
@@ -103,6 +105,7 @@ def add_quote_line(
     locked, opportunity = _lock_quote(quote, expected_version)
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
+    _check_line(locked, quantity=quantity, unit_price=unit_price)
     last = locked.lines.order_by("-line_no").values_list("line_no", flat=True).first() or 0
     line = QuoteLine.objects.create(
         quote=locked,
@@ -130,6 +133,7 @@ def update_quote_line(
     if not locked.is_open:
         raise Refusal("quote_not_open", quote=locked.number)
     line = locked.lines.get(pk=line.pk)
+    _check_line(locked, quantity=quantity, unit_price=unit_price, replacing=line)
     line.description, line.quantity, line.unit_price = description, quantity, unit_price
     line.save(update_fields=["description", "quantity", "unit_price"])
     _touch(opportunity)
@@ -144,6 +148,23 @@ def delete_quote_line(line: QuoteLine, *, user=None, expected_version: int | Non
         raise Refusal("quote_not_open", quote=locked.number)
     locked.lines.filter(pk=line.pk).delete()
     _touch(opportunity)
+
+
+def _check_line(
+    quote: Quote, *, quantity: Decimal, unit_price: Decimal, replacing: QuoteLine | None = None
+) -> None:
+    """The line's figures, its amount and the quote's total with it must be amounts the columns
+    hold: the total becomes the opportunity's estimated value and the won order's value."""
+    column = QuoteLine._meta.get_field("quantity")
+    _check_amount(
+        quantity, largest=Decimal(10) ** (column.max_digits - column.decimal_places) - CENT
+    )
+    _check_amount(unit_price)
+    # Both checked, quantity x price has at most 27 digits: exact in the default context.
+    amount = (Decimal(quantity) * Decimal(unit_price)).quantize(CENT)
+    _check_amount(amount)
+    others = quote.lines.all() if replacing is None else quote.lines.exclude(pk=replacing.pk)
+    _check_amount(sum((line.amount for line in others), amount))
 
 
 def _touch(opportunity: Opportunity | None) -> None:

@@ -36,6 +36,12 @@ MESSAGES = {
     "blocked": _("%(what)s is blocked."),
     "required": _("%(field)s is required."),
     "protected": _("%(what)s is in use and cannot be deleted."),
+    "date_out_of_range": _(
+        "The date %(date)s is out of range: dates from %(first)s to %(last)s are accepted."
+    ),
+    "amount_too_large": _(
+        "The amount is too large: an amount, and a quote's total, can be at most %(largest)s."
+    ),
     "assign_not_allowed": _(
         "Only a sales manager can give opportunity %(number)s to another salesperson."
     ),

@@ -3,12 +3,15 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
 from opportunities.services.errors import Refusal
+from salescycles import formulas
 from salescycles.models import SalesCycle, SalesCycleStage
 
 CENT = Decimal("0.01")
@@ -16,6 +19,27 @@ HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 UPDATE_ACTIONS = ("first", "next", "previous", "skip", "jump", "update")
+
+# The largest amount an opportunity's values, a quote line's price and amount and a quote's
+# total may come to. The money columns hold 18 digits with 2 decimals, but SQLite keeps
+# decimals as floating-point numbers good to 15 significant digits (Django's SQLite backend
+# rounds what it reads to 15): a 16-digit amount would come back rounded, and
+# 9,999,999,999,999,999.99 would come back as 10^16, which no page could then read. One limit
+# on both databases: 15 digits, cents included (just under ten trillion).
+SIGNIFICANT_DIGITS = 15
+MONEY_COLUMNS = [
+    Opportunity._meta.get_field("estimated_value"),
+    Opportunity._meta.get_field("calcd_current_value"),
+    OpportunityEntry._meta.get_field("estimated_value"),
+    OpportunityEntry._meta.get_field("calcd_current_value"),
+]
+LARGEST_AMOUNT = (
+    min(
+        Decimal(10) ** (min(column.max_digits, SIGNIFICANT_DIGITS) - column.decimal_places)
+        for column in MONEY_COLUMNS
+    )
+    - CENT
+)
 
 
 def local_today() -> datetime.date:
@@ -114,9 +138,22 @@ def update_defaults(
         "date_of_change": date_of_change,
         "estimated_value": quote.total if quote else (active.estimated_value if active else None),
         "chances_of_success": target.chances_of_success if target else None,
-        "estimated_close_date": target.close_date(date_of_change) if target else None,
+        "estimated_close_date": _default_close_date(target, date_of_change) if target else None,
     }
     return defaults
+
+
+def _default_close_date(
+    stage: SalesCycleStage, date_of_change: datetime.date
+) -> datetime.date | None:
+    """The close date the dialog offers: none where the stage's formula would lead, from this
+    date of change, out of the calendar or out of the accepted dates (the service would refuse
+    it); the user can still type one."""
+    try:
+        close_date = stage.close_date(date_of_change)
+    except ValidationError:
+        return None
+    return close_date if _in_range(close_date) else None
 
 
 # --- helpers on the locked row -----------------------------------------------------------------
@@ -196,6 +233,26 @@ def _check_chances(chances: Decimal) -> None:
         raise Refusal("chances_invalid")
 
 
+def _in_range(date: datetime.date) -> bool:
+    return formulas.FIRST_DATE <= date <= formulas.LAST_DATE
+
+
+def _check_date(date: datetime.date) -> None:
+    """A date the user gives (or a formula makes) must be one of the accepted dates."""
+    if not _in_range(date):
+        raise Refusal(
+            "date_out_of_range", date=date, first=formulas.FIRST_DATE, last=formulas.LAST_DATE
+        )
+
+
+def _check_amount(amount: Decimal, *, largest: Decimal = LARGEST_AMOUNT) -> None:
+    """An amount must be one the money columns hold on every database (`LARGEST_AMOUNT`)."""
+    amount = Decimal(amount)
+    if not amount.is_finite() or abs(amount) > largest:
+        shown = number_format(largest, decimal_pos=2, force_grouping=True)
+        raise Refusal("amount_too_large", largest=shown)
+
+
 def _write_entry(
     opportunity: Opportunity,
     active: OpportunityEntry | None,
@@ -256,6 +313,7 @@ def _stage_entry_values(
     close_date = estimated_close_date or stage.close_date(date_of_change)
     if close_date < date_of_change:
         raise Refusal("close_date_before_change", close_date=close_date, date=date_of_change)
+    _check_date(close_date)
     probability = _probability(opportunity.sales_cycle, chances, stage.completed)
     return {
         "stage": stage,
@@ -323,6 +381,7 @@ def create_opportunity(
         raise Refusal("no_stages", cycle=sales_cycle.code)
     if estimated_value is None or Decimal(estimated_value) <= ZERO:
         raise Refusal("estimated_value_required")
+    _check_amount(estimated_value)
     if estimated_close_date is not None and estimated_close_date < today:
         raise Refusal("close_date_before_change", close_date=estimated_close_date, date=today)
     values = _stage_entry_values(
@@ -398,6 +457,7 @@ def update_opportunity(
         date_of_change = _default_date(active, today)
     elif active is not None and date_of_change < active.date_of_change:
         raise Refusal("date_before_last_change", date=date_of_change, last=active.date_of_change)
+    _check_date(date_of_change)
     if to_stage is None:
         target = default_target(action, targets)
     elif to_stage.pk in {stage.pk for stage in targets}:
@@ -410,6 +470,7 @@ def update_opportunity(
         estimated_value = active.estimated_value if active else ZERO
     if Decimal(estimated_value) <= ZERO:
         raise Refusal("estimated_value_required")
+    _check_amount(estimated_value)
     values = _stage_entry_values(
         locked,
         target,
@@ -506,12 +567,14 @@ def close_locked(
         date_closed = _default_date(active, today)
     elif active is not None and date_closed < active.date_of_change:
         raise Refusal("date_before_last_change", date=date_closed, last=active.date_of_change)
+    _check_date(date_closed)
     won = outcome == CloseOpportunityCode.Type.WON
     if won:
         quote = locked.open_quote
         sales_value = quote.total if quote is not None else sales_value
         if sales_value is None or Decimal(sales_value) <= ZERO:
             raise Refusal("sales_value_required")
+        _check_amount(sales_value)
     entry = _write_entry(
         locked,
         active,

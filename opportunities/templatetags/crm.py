@@ -1,7 +1,6 @@
 """Formatting for the pages: amounts, percentages and status badges in the active language."""
 
 import functools
-import html
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
@@ -10,8 +9,8 @@ from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
 from django.utils import dateformat
 from django.utils.formats import get_format, number_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
@@ -36,12 +35,6 @@ def _decimal(value) -> Decimal | None:
         return Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return None
-
-
-def escape(value) -> str:
-    """HTML-escaped text (the standard library's, without Django's lazy-string wrapper: the
-    list escapes a few hundred values a page)."""
-    return html.escape(str(value))
 
 
 # Date format characters that strftime writes the same way.
@@ -110,9 +103,8 @@ def pct(value) -> str:
 @register.simple_tag
 def badge(value: str, label: str) -> str:
     """A status as a badge: the text is always there, the colour only helps."""
-    return mark_safe(
-        f'<span class="badge status-badge {BADGES.get(value, "text-bg-light")}">'
-        f"{escape(label)}</span>"
+    return format_html(
+        '<span class="badge status-badge {}">{}</span>', BADGES.get(value, "text-bg-light"), label
     )
 
 
@@ -169,13 +161,13 @@ def _widget_html(field, css: str) -> str:
         if rows := getattr(field.field, "option_rows", None):
             empty = field.field.empty_label
             choices = ([("", empty)] if empty is not None else []) + rows()
-        options = "".join(
-            f'<option value="{escape(key)}"{" selected" if str(key) == chosen else ""}>'
-            f"{escape(label)}</option>"
-            for key, label in choices
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) == chosen else "", label) for key, label in choices),
         )
         return format_html(
-            '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), mark_safe(options)
+            '<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), options
         )
     value = widget.format_value(field.value())
     if value is not None:
@@ -216,6 +208,8 @@ ICON = (
     ' focusable="false" fill="none" stroke="currentColor" stroke-width="1.6"'
     ' stroke-linecap="round" stroke-linejoin="round">{}</svg>'
 )
+# The icons are constant markup, with no data in them: marked safe once, here.
+ICON_HTML = {command: mark_safe(ICON.format(paths)) for command, paths in ICONS.items()}
 # (command, button style, posted as a form rather than opened as a dialog)
 ROW_COMMANDS = (
     ("update", "btn-primary", False),
@@ -223,6 +217,40 @@ ROW_COMMANDS = (
     ("close", "btn-outline-primary", False),
     ("create_quote", "btn-outline-primary", True),
     ("delete", "btn-outline-danger", False),
+)
+# The markup of a row and of its action buttons. Every value goes through format_html, which
+# escapes it (text and attributes alike): a code or a name can never become markup.
+POSTED_COMMAND = (
+    '<form method="post" action="{action}">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+    '<input type="hidden" name="version" value="{version}">'
+    '<input type="hidden" name="next" value="{next}">'
+    '<button type="submit" class="btn btn-sm {style}" title="{label}"'
+    ' aria-label="{label} {number}">{icon}<span class="btn-label">{label}</span></button></form>'
+)
+DIALOG_COMMAND = (
+    '<a class="btn btn-sm {style}" href="{href}" hx-get="{href}" hx-target="#dialog-content"'
+    ' title="{label}" aria-label="{label} {number}">{icon}'
+    '<span class="btn-label">{label}</span></a>'
+)
+DOCUMENT = '<a href="{}" title="{}">{}</a>'
+NOTHING = SafeString("")  # the separator of joined markup
+ROW = (
+    '<tr id="row-{number}">'
+    '<th scope="row"><a href="{detail}">{number}</a></th>'
+    '<td class="d-none d-md-table-cell">{closed}</td>'
+    '<td class="text-nowrap d-none d-md-table-cell">{creation_date}</td>'
+    '<td class="cell-wide">{description}</td>'
+    '<td class="cell-wide"><a href="{contact_url}">{contact}</a></td>'
+    '<td><a href="{salesperson_url}" title="{salesperson_name}">{salesperson}</a></td>'
+    "<td>{status}</td>"
+    "<td>{stage}</td>"
+    '<td class="text-nowrap">{close_date}</td>'
+    '<td class="num">{estimated_value}</td>'
+    '<td class="num">{current_value}</td>'
+    '<td class="text-nowrap">{document}</td>'
+    '<td class="row-actions"><div class="action-buttons action-buttons-sm">{actions}</div></td>'
+    "</tr>"
 )
 
 
@@ -237,67 +265,73 @@ def opportunity_rows(context, rows) -> str:
         "create_quote": _("Create quote"),
         "delete": _("Delete"),
     }
-    yes, no = _("Yes"), _("No")
     request = context["request"]
-    back = escape(quote(request.get_full_path(), safe="/"))
-    next_path = escape(request.get_full_path())
-    csrf = escape(get_token(request))
+    # What every row shares is escaped once per page; the rows' own values by format_html.
+    csrf = conditional_escape(get_token(request))
+    next_path = conditional_escape(request.get_full_path())
+    back = conditional_escape("?next=" + quote(request.get_full_path(), safe="/"))
+    buttons = [
+        (
+            command,
+            posted,
+            {
+                "style": conditional_escape(style),
+                "label": conditional_escape(labels[command]),
+                "icon": ICON_HTML[command],
+            },
+        )
+        for command, style, posted in ROW_COMMANDS
+    ]
+    closed = {
+        True: conditional_escape(_("Yes")),
+        False: format_html('<span class="text-body-secondary">{}</span>', _("No")),
+    }
     page_formats = formats()
     short_date, money_text = page_formats.short_date, page_formats.money
     badges = {status: badge(status, label) for status, label in Opportunity.Status.choices}
-    out = []
-    for opp in rows:
-        urls = opp.urls
-        actions = []
-        for command, style, posted in ROW_COMMANDS:
+
+    def actions(opp, number):
+        for command, posted, button in buttons:
             if command not in opp.commands:
                 continue
-            label = escape(labels[command])
-            icon = ICON.format(ICONS[command])
-            aria = f'title="{label}" aria-label="{label} {escape(opp.number)}"'
+            url = opp.urls[command]
             if posted:
-                actions.append(
-                    f'<form method="post" action="{urls[command]}">'
-                    f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
-                    f'<input type="hidden" name="version" value="{opp.version}">'
-                    f'<input type="hidden" name="next" value="{next_path}">'
-                    f'<button type="submit" class="btn btn-sm {style}" {aria}>{icon}'
-                    f'<span class="btn-label">{label}</span></button></form>'
+                yield format_html(
+                    POSTED_COMMAND,
+                    action=url,
+                    csrf=csrf,
+                    version=opp.version,
+                    next=next_path,
+                    number=number,
+                    **button,
                 )
             else:
-                href = f"{urls[command]}?next={back}"
-                actions.append(
-                    f'<a class="btn btn-sm {style}" href="{href}" hx-get="{href}"'
-                    f' hx-target="#dialog-content" {aria}>{icon}'
-                    f'<span class="btn-label">{label}</span></a>'
-                )
-        if opp.document:
-            url, number, title = opp.document
-            document = f'<a href="{url}" title="{escape(title)}">{escape(number)}</a>'
-        else:
-            document = ""
-        closed = (
-            escape(yes) if opp.closed else f'<span class="text-body-secondary">{escape(no)}</span>'
-        )
-        stage = opp.current_stage.description if opp.current_stage_id else ""
-        close_date = short_date(opp.estimated_close_date) if opp.estimated_close_date else ""
-        out.append(
-            f'<tr id="row-{escape(opp.number)}">'
-            f'<th scope="row"><a href="{urls["detail"]}">{escape(opp.number)}</a></th>'
-            f'<td class="d-none d-md-table-cell">{closed}</td>'
-            f'<td class="text-nowrap d-none d-md-table-cell">'
-            f"{short_date(opp.creation_date)}</td>"
-            f'<td class="cell-wide">{escape(opp.description)}</td>'
-            f'<td class="cell-wide"><a href="{opp.contact_url}">{escape(opp.contact.name)}</a></td>'
-            f'<td><a href="{opp.salesperson_url}" title="{escape(opp.salesperson.name)}">'
-            f"{escape(opp.salesperson.code)}</a></td>"
-            f"<td>{badges[opp.status]}</td>"
-            f"<td>{escape(stage)}</td>"
-            f'<td class="text-nowrap">{close_date}</td>'
-            f'<td class="num">{money_text(opp.estimated_value)}</td>'
-            f'<td class="num">{money_text(opp.calcd_current_value)}</td>'
-            f'<td class="text-nowrap">{document}</td>'
-            f'<td class="row-actions"><div class="action-buttons action-buttons-sm">'
-            f"{''.join(actions)}</div></td></tr>"
-        )
-    return mark_safe("".join(out))
+                href = conditional_escape(url) + back  # both escaped: still safe together
+                yield format_html(DIALOG_COMMAND, href=href, number=number, **button)
+
+    def cells(opp) -> dict:
+        number = conditional_escape(opp.number)
+        document = format_html(DOCUMENT, *opp.document) if opp.document else ""
+        return {
+            "number": number,
+            "detail": opp.urls["detail"],
+            "closed": closed[opp.closed],
+            "creation_date": short_date(opp.creation_date),
+            "description": opp.description,
+            "contact_url": opp.contact_url,
+            "contact": opp.contact.name,
+            "salesperson_url": opp.salesperson_url,
+            "salesperson_name": opp.salesperson.name,
+            "salesperson": opp.salesperson.code,
+            "status": badges[opp.status],
+            "stage": opp.current_stage.description if opp.current_stage_id else "",
+            "close_date": (
+                short_date(opp.estimated_close_date) if opp.estimated_close_date else ""
+            ),
+            "estimated_value": money_text(opp.estimated_value),
+            "current_value": money_text(opp.calcd_current_value),
+            "document": document,
+            "actions": format_html_join(NOTHING, "{}", ((b,) for b in actions(opp, number))),
+        }
+
+    return format_html_join(NOTHING, ROW, (cells(opp) for opp in rows))

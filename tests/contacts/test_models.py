@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
@@ -123,6 +124,63 @@ def test_salesperson_codes_are_unique():
     Salesperson.objects.create(code="JO", name="Jo")
     with pytest.raises(IntegrityError), transaction.atomic():
         Salesperson.objects.create(code="JO", name="Other Jo")
+
+
+# Codes are path segments of the pages' addresses (/salespeople/JO/, /sales-cycles/STD/).
+CODED = {
+    "salesperson": lambda code: Salesperson(code=code, name="Someone"),
+    "sales cycle": lambda code: SalesCycle(code=code, description="Cycle"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", CODED)
+@pytest.mark.parametrize(
+    "code",
+    [
+        *("A/B", 'X"><H1>', "J O", " JO", "JO?", "JO#1", "JO%2F", "A&B", "A\\B"),
+        *(".", "..", "-JO", "ÉRIK"),
+    ],
+)
+def test_a_code_a_link_cannot_carry_is_refused_with_a_message(kind, code):
+    instance = CODED[kind](code)
+    with pytest.raises(ValidationError) as caught:
+        instance.full_clean()
+    assert [error.code for error in caught.value.error_dict["code"]] == ["invalid_code"]
+    assert "letters A to Z" in caught.value.message_dict["code"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", CODED)
+@pytest.mark.parametrize("code", ["JO", "jo", "W-PRICE", "A_B.C", "2024", "SP.1"])
+def test_a_code_of_letters_digits_and_safe_punctuation_is_accepted_in_upper_case(kind, code):
+    instance = CODED[kind](code)
+    instance.full_clean()
+    instance.save()
+    assert type(instance).objects.get(pk=instance.pk).code == code.upper()
+
+
+@pytest.mark.django_db
+def test_a_salesperson_code_may_have_twenty_characters_not_more():
+    Salesperson(code="A" * 20, name="Long").full_clean()
+    with pytest.raises(ValidationError) as caught:
+        Salesperson(code="A" * 21, name="Longer").full_clean()
+    assert "code" in caught.value.error_dict
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_why_a_salesperson_code_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:contacts_salesperson_add"), {"code": "A/B", "name": "Slash"}
+    )
+    assert response.status_code == 200
+    assert "letters A to Z" in response.content.decode()
+    assert not Salesperson.objects.exists()
+    response = admin_client.post(
+        reverse("admin:contacts_salesperson_add"), {"code": "a-b", "name": "Dash"}
+    )
+    assert response.status_code == 302
+    assert Salesperson.objects.get().code == "A-B"
 
 
 # --- companies and persons ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from opportunities.models import (
     Opportunity,
     Quote,
 )
+from salescycles import formulas
 from salescycles.models import SalesCycle, SalesCycleStage
 from tests.snapshots import database_state
 
@@ -734,3 +735,227 @@ def test_the_close_checks_run_in_the_spec_s_order(fx, opp_a, code, arguments):
     if arguments["close_code"]:
         arguments["close_code"] = getattr(fx, arguments["close_code"])
     assert_refused(code, services.close_opportunity, opp_a, today=JAN_20, **arguments)
+
+
+# --- date_out_of_range --------------------------------------------------------------------
+
+PAST_THE_LAST = formulas.LAST_DATE + datetime.timedelta(days=1)
+BEFORE_THE_FIRST = formulas.FIRST_DATE - datetime.timedelta(days=1)
+
+
+def test_a_date_of_change_past_the_last_accepted_date_is_refused(fx, opp_a):
+    error = assert_refused(
+        "date_out_of_range",
+        services.update_opportunity,
+        opp_a,
+        action="update",
+        date_of_change=D(9999, 12, 25),
+        estimated_close_date=D(9999, 12, 31),
+        today=JAN_20,
+    )
+    assert "9999-12-25" in error.messages[0]
+    assert str(formulas.LAST_DATE) in error.messages[0]
+
+
+@pytest.mark.parametrize("action", ["update", "next"])
+def test_an_estimated_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a, action):
+    assert_refused(
+        "date_out_of_range",
+        services.update_opportunity,
+        opp_a,
+        action=action,
+        estimated_close_date=PAST_THE_LAST,
+        today=JAN_20,
+    )
+
+
+def test_a_default_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a):
+    # Stage 3's formula, 1M, leads from 2199-12-15 to 2200-01-15.
+    assert_refused(
+        "date_out_of_range",
+        services.update_opportunity,
+        opp_a,
+        action="skip",
+        to_stage=fx.stages[3],
+        date_of_change=D(2199, 12, 15),
+        today=JAN_20,
+    )
+
+
+@pytest.mark.parametrize("date", [D(1, 1, 1), BEFORE_THE_FIRST, PAST_THE_LAST])
+def test_the_first_stage_on_a_date_out_of_range_is_refused(fx, not_started, date):
+    assert_refused(
+        "date_out_of_range",
+        services.update_opportunity,
+        not_started,
+        action="first",
+        date_of_change=date,
+        estimated_value=Decimal(100),
+        estimated_close_date=max(date, PAST_THE_LAST),
+        today=JAN_20,
+    )
+
+
+def test_creating_with_a_closing_date_past_the_last_accepted_date_is_refused(fx):
+    assert_refused("date_out_of_range", fx.create_opp_a, estimated_close_date=D(9999, 12, 31))
+
+
+@pytest.mark.parametrize("date", [PAST_THE_LAST, D(9999, 12, 31)])
+def test_closing_on_a_date_past_the_last_accepted_date_is_refused(fx, opp_a, date):
+    assert_refused(
+        "date_out_of_range",
+        services.close_opportunity,
+        opp_a,
+        outcome="lost",
+        close_code=fx.L_COMP,
+        date_closed=date,
+        today=JAN_20,
+    )
+
+
+def test_closing_a_not_started_opportunity_in_year_one_is_refused(fx, not_started):
+    assert_refused(
+        "date_out_of_range",
+        services.close_opportunity,
+        not_started,
+        outcome="lost",
+        close_code=fx.L_COMP,
+        date_closed=D(1, 1, 1),
+        today=JAN_20,
+    )
+
+
+def test_making_an_order_on_a_date_past_the_last_accepted_date_is_refused(fx, opp_a):
+    quote = quote_with_total(opp_a, Decimal(100))
+    assert_refused(
+        "date_out_of_range",
+        services.make_order,
+        quote,
+        close_code=fx.W_PRICE,
+        date_closed=PAST_THE_LAST,
+        today=JAN_20,
+    )
+
+
+def test_the_first_and_the_last_accepted_dates_are_accepted(fx, opp_a, not_started):
+    entry = services.update_opportunity(
+        opp_a,
+        action="update",
+        date_of_change=formulas.LAST_DATE,
+        estimated_close_date=formulas.LAST_DATE,
+        today=JAN_20,
+    )
+    assert (entry.date_of_change, entry.estimated_close_date) == (formulas.LAST_DATE,) * 2
+    entry = services.close_opportunity(
+        not_started, outcome="lost", close_code=fx.L_COMP, date_closed=formulas.FIRST_DATE
+    )
+    assert entry.date_closed == formulas.FIRST_DATE
+
+
+# --- amount_too_large ---------------------------------------------------------------------
+
+MOST_QUANTITY = Decimal("9999999999.99")  # the quantity column's maximum
+COLUMN_MAXIMUM = Decimal("9999999999999999.99")  # the money columns' 18 digits
+# 15 digits: what SQLite, keeping decimals as floating-point numbers, gives back to the cent.
+LARGEST = Decimal("9999999999999.99")
+
+
+def test_a_line_at_the_columns_maxima_is_refused_as_too_large(fx, opp_a):
+    quote = quote_with_total(opp_a, None)
+    error = assert_refused(
+        "amount_too_large",
+        services.add_quote_line,
+        quote,
+        description="Everything",
+        quantity=MOST_QUANTITY,
+        unit_price=COLUMN_MAXIMUM,
+    )
+    assert "9,999,999,999,999.99" in error.messages[0]
+
+
+def test_a_unit_price_past_the_largest_amount_is_refused_even_for_no_quantity(fx, opp_a):
+    quote = quote_with_total(opp_a, None)
+    assert_refused(
+        "amount_too_large",
+        services.add_quote_line,
+        quote,
+        description="Free of a priceless thing",
+        quantity=Decimal(0),
+        unit_price=COLUMN_MAXIMUM,
+    )
+
+
+def test_a_line_taking_the_quote_s_total_past_the_largest_amount_is_refused(fx, opp_a):
+    quote = quote_with_total(opp_a, LARGEST)
+    assert_refused(
+        "amount_too_large",
+        services.add_quote_line,
+        quote,
+        description="One cent more",
+        quantity=Decimal(1),
+        unit_price=Decimal("0.01"),
+    )
+
+
+def test_changing_a_line_past_the_largest_amount_is_refused(fx, opp_a):
+    quote = quote_with_total(opp_a, Decimal(100))
+    assert_refused(
+        "amount_too_large",
+        services.update_quote_line,
+        quote.lines.get(),
+        description="Twice the largest",
+        quantity=Decimal(2),
+        unit_price=LARGEST,
+    )
+
+
+def test_a_quantity_its_column_cannot_hold_is_refused_even_for_a_small_amount(fx, opp_a):
+    quote = quote_with_total(opp_a, None)
+    assert_refused(
+        "amount_too_large",
+        services.add_quote_line,
+        quote,
+        description="Grains of sand",
+        quantity=Decimal("100000000000"),
+        unit_price=Decimal("0.01"),
+    )
+
+
+def test_a_quote_total_of_exactly_the_largest_amount_is_accepted_and_reads_back(fx, opp_a):
+    quote = quote_with_total(opp_a, LARGEST)
+    line = services.update_quote_line(
+        quote.lines.get(), description="Renamed", quantity=Decimal(1), unit_price=LARGEST
+    )
+    assert (line.description, Quote.objects.get(pk=quote.pk).total) == ("Renamed", LARGEST)
+    services.make_order(quote, close_code=fx.W_PRICE, today=JAN_20)
+    won = fresh(opp_a)
+    assert (won.status, won.calcd_current_value) == ("won", LARGEST)
+
+
+def test_an_estimated_value_past_the_largest_amount_is_refused(fx, opp_a):
+    assert_refused(
+        "amount_too_large",
+        services.update_opportunity,
+        opp_a,
+        action="update",
+        estimated_value=COLUMN_MAXIMUM,
+        today=JAN_20,
+    )
+    assert_refused("amount_too_large", fx.create_opp_a, estimated_value=LARGEST + Decimal("0.01"))
+
+
+def test_a_sales_value_past_the_largest_amount_is_refused(fx, opp_a):
+    assert_refused(
+        "amount_too_large",
+        services.close_opportunity,
+        opp_a,
+        outcome="won",
+        close_code=fx.W_PRICE,
+        sales_value=COLUMN_MAXIMUM,
+        today=JAN_20,
+    )
+
+
+def test_the_largest_amount_as_estimated_value_is_accepted_and_reads_back(fx, opp_a):
+    services.update_opportunity(opp_a, action="update", estimated_value=LARGEST, today=JAN_20)
+    assert fresh(opp_a).estimated_value == LARGEST

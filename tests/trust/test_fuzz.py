@@ -155,7 +155,7 @@ def test_the_new_opportunity_form_survives_anything(client, data, query, htmx):
     get=False,
 )
 @example(
-    data={"version": "current", "action": "update", "estimated_value": "9999999999999999.99"},
+    data={"version": "current", "action": "update", "estimated_value": MOST},
     get=False,
 )
 def test_the_update_dialog_survives_anything(client, world, data, get):

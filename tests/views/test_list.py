@@ -1,6 +1,8 @@
 """The opportunity list: filters, sorting, pagination, row actions, and its query count."""
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from contacts.models import Salesperson
 from opportunities import services
 from opportunities.models import Opportunity
 from tests.factories import OpportunityFactory
@@ -161,7 +164,18 @@ def walk(client, params: dict, direction: str) -> list[str]:
     return seen
 
 
-@pytest.mark.parametrize("sort", ["-number", "number", "contact", "-estimated_close_date", "stage"])
+@pytest.mark.parametrize(
+    "sort",
+    [
+        "-number",
+        "number",
+        "contact",
+        "-estimated_close_date",
+        "stage",
+        "-estimated_value",
+        "current_value",
+    ],
+)
 def test_keyset_pages_walk_every_row_once_in_order_both_ways(fx, client, sort, monkeypatch):
     from opportunities.views.lists import OpportunityListView
 
@@ -272,3 +286,74 @@ def test_the_text_search_can_use_the_trigram_indexes_on_postgresql(fx, opp_a):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "opp_number_trgm_idx" in plan
     assert "opp_description_trgm_idx" in plan
+
+
+# --- cursors typed by hand and markup in codes ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sort", ["estimated_value", "-estimated_value", "current_value", "-current_value"]
+)
+@pytest.mark.parametrize("key", ["after", "before"])
+@pytest.mark.parametrize(
+    "amount", ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "1E+999999999", "1E+16"]
+)
+def test_a_cursor_with_an_amount_that_is_not_finite_or_too_large_is_a_404(
+    fx, client, opp_a, sort, key, amount
+):
+    response = client.get(LIST, {"sort": sort, key: f"{amount}~{opp_a.pk}"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("sort", "cursor"),
+    [
+        ("stage", "99999999999999999999~1"),
+        ("-stage", "1~99999999999999999999"),
+        ("estimated_value", "10000.00~99999999999999999999"),
+        ("-current_value", "300.00~-99999999999999999999"),
+        ("creation_date", "2024-01-15~99999999999999999999"),
+        ("description", "Deal A~99999999999999999999"),
+        ("-number", "99999999999999999999"),
+    ],
+)
+def test_a_cursor_with_a_number_its_column_cannot_hold_is_a_404(fx, client, opp_a, sort, cursor):
+    for key in ("after", "before"):
+        assert client.get(LIST, {"sort": sort, key: cursor}).status_code == 404
+
+
+DEFACING = 'X"><H1>DEFACED<H1'
+
+
+def links_to(content: str, prefix: str) -> list[str]:
+    """The hrefs of the page that lead under `prefix`, as the browser follows them."""
+    return [
+        html.unescape(href)
+        for href in re.findall(r'href="([^"]*)"', content)
+        if html.unescape(href).startswith(prefix)
+    ]
+
+
+def test_markup_in_a_salesperson_code_is_shown_as_text_and_its_links_still_work(fx, client):
+    # Written straight to the table, as rows from before codes were validated can be.
+    mallory = Salesperson.objects.create(code=DEFACING, name='Mal "<b>" Lory')
+    opportunity = fx.create_opp_a(salesperson=mallory, description="<H1>Deal</H1>")
+    card = mallory.get_absolute_url()
+    pages = {
+        "list": LIST,
+        "contact card": fx.CT100.get_absolute_url(),
+        "salesperson card": card,
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        content = response.content.decode()
+        assert "<H1>" not in content, name
+        assert "<b>" not in content, name
+        assert "X&quot;&gt;&lt;H1&gt;DEFACED&lt;H1" in content, name
+        assert opportunity.get_absolute_url() in links_to(content, "/opportunities/"), name
+        if name != "salesperson card":
+            assert card in links_to(content, "/salespeople/"), name
+            followed = client.get(card)
+            assert followed.status_code == 200
+            assert followed.context["salesperson"] == mallory
