@@ -101,15 +101,15 @@ def parse(formula: str) -> list[Term]:
 
 
 def validate(formula: str) -> None:
-    """Model-field validator of a stage's formula: it parses, and from no date does it give a
-    date before that date (the estimated closing date would then be refused as before the date
-    of change, SPEC 3.4) or after `LAST_DATE` (refused as out of range).
+    """Model-field validator of a stage's formula: it parses, and from no reference date does it
+    give a date before that date (the default estimated closing date would then be refused as
+    before the date of change, SPEC 3.4) or after `LAST_DATE` (refused as out of range).
 
     SPEC 3.8 allows negative parts, and whether one goes back depends on the date, not on its
     sign: ``1M-1D`` and ``-CM+1M`` never go back, ``CM-1D`` does on a month's last day only. So
-    the formula is tried on every day of `REFERENCE_YEARS` (10,227 dates, a few milliseconds;
-    the answer is cached) rather than judged by its terms' signs, which would refuse good
-    formulas along with the bad.
+    a formula with a negative part is tried on every day of `REFERENCE_YEARS` (10,227 dates,
+    some tens of milliseconds; answers are cached) rather than judged by its terms' signs,
+    which would refuse good formulas along with the bad.
     """
     terms = parse(formula)
     if not terms:
@@ -139,11 +139,11 @@ def _first_problem(text: str) -> tuple[datetime.date, datetime.date | None] | No
     """The first reference date the formula goes back from or too far from, and the date it
     gives there (None outside the calendar); None when there is none.
 
-    Every term moves later dates to dates no earlier (month steps clamp, periods end later),
-    so the formula does too: it goes farthest from the last reference date and least far from
-    the first, and those two tell whether it leaves the calendar or passes `LAST_DATE`. Only
-    a formula with a backward term can give a date before its start; only that one is tried
-    on every reference date.
+    No term gives a later date an earlier result (month steps clamp, periods start and end
+    later), so neither does the formula: its results are latest from the last reference date
+    and earliest from the first, and those two tell whether it leaves the calendar or passes
+    `LAST_DATE`. Only a formula with a backward term can give a date before its start; only
+    that one is tried on every reference date.
     """
     terms = parse(text)
     dates = _reference_dates()
