@@ -10,24 +10,22 @@ from django.contrib.auth.models import Group
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
 from opportunities.models import CloseOpportunityCode
-from opportunities.roles import SALESPERSON, create_roles
-from salescycles.models import SalesCycle, SalesCycleStage
+from opportunities.roles import SALES_MANAGER, SALESPERSON, create_roles
+from salescycles import demo
 from tests.factories import UserFactory
 
 TODAY = datetime.date(2024, 1, 15)
 
-STD_STAGES = [
-    # stage, description, completed, chances, quote required, allow skip, formula
-    (1, "Initial", 10, 20, False, False, "1W"),
-    (2, "Needs", 25, 40, False, True, "2W"),
-    (3, "Proposal", 50, 50, False, True, "1M"),
-    (4, "Presentation", 70, 60, True, False, "2W"),
-    (5, "Signing", 90, 80, False, False, "1W"),
-]
+
+def ensure_roles() -> None:
+    """The role groups, as the data migration made them. Transactional tests flush them: only
+    then are they made again (`create_roles` costs about 90 queries, once per role user)."""
+    if Group.objects.filter(name__in=[SALESPERSON, SALES_MANAGER]).count() < 2:
+        create_roles(apps)
 
 
 def user_with_role(username: str, role: str, salesperson=None):
-    create_roles(apps)  # transactional tests flush the groups the data migration made
+    ensure_roles()
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name=role))
     if salesperson is not None:
@@ -73,20 +71,8 @@ class Fixture:
         self.CT300 = Contact.objects.create(
             number="CT300", name="Sam", type=person, salesperson=self.JO
         )
-        self.STD = SalesCycle.objects.create(code="STD", description="Standard")
-        self.OLD = SalesCycle.objects.create(code="OLD", description="Old", blocked=True)
-        self.stages = {}
-        for number, description, completed, chances, quote, skip, formula in STD_STAGES:
-            self.stages[number] = SalesCycleStage.objects.create(
-                sales_cycle=self.STD,
-                stage=number,
-                description=description,
-                completed=Decimal(completed),
-                chances_of_success=Decimal(chances),
-                quote_required=quote,
-                allow_skip=skip,
-                date_formula=formula,
-            )
+        self.STD, self.stages = demo.create_cycle(demo.STD)
+        self.OLD, _no_stages = demo.create_cycle(demo.OLD)
         won, lost = CloseOpportunityCode.Type.WON, CloseOpportunityCode.Type.LOST
         self.W_PRICE = CloseOpportunityCode.objects.create(
             code="W-PRICE", description="Best price", type=won

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from opportunities import services
 from opportunities.models import CloseOpportunityCode, Opportunity, SalesOrder
 from opportunities.roles import SALES_MANAGER, create_roles
-from salescycles.models import SalesCycle, SalesCycleStage
+from salescycles import demo
 from tests.browser.pages import screenshot
 from tests.factories import UserFactory
 
@@ -79,17 +79,6 @@ WORDS = {
     },
 }
 
-# A cycle where two stages in a row may be skipped, and the one after them needs a quote.
-WEB_STAGES = [
-    # stage, description, completed, chances, quote required, allow skip, formula
-    (1, "Lead", 10, 20, False, False, "1W"),
-    (2, "Qualify", 25, 40, False, True, "2W"),
-    (3, "Demo", 50, 50, False, True, "1M"),
-    (4, "Offer", 70, 60, True, True, "2W"),
-    (5, "Negotiate", 80, 70, False, False, "1W"),
-    (6, "Sign", 90, 80, False, False, "1W"),
-]
-
 
 @pytest.fixture
 def data(fx):
@@ -98,18 +87,7 @@ def data(fx):
     manager.groups.add(Group.objects.get(name=SALES_MANAGER))
     fx.AH.user = manager
     fx.AH.save(update_fields=["user"])
-    web = SalesCycle.objects.create(code="WEB", description="Web sale")
-    for number, description, completed, chances, quote, skip, formula in WEB_STAGES:
-        SalesCycleStage.objects.create(
-            sales_cycle=web,
-            stage=number,
-            description=description,
-            completed=Decimal(completed),
-            chances_of_success=Decimal(chances),
-            quote_required=quote,
-            allow_skip=skip,
-            date_formula=formula,
-        )
+    web, _stages = demo.create_cycle(demo.WEB)  # Demo and Offer may be skipped, Offer needs a quote
     today = datetime.date.today()
     quoted = services.create_opportunity(
         description="Office chairs",

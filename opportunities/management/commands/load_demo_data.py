@@ -11,42 +11,9 @@ from django.utils import timezone
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
 from opportunities.models import CloseOpportunityCode, Opportunity
-from salescycles.models import SalesCycle, SalesCycleStage
+from salescycles import demo
+from salescycles.models import SalesCycle
 
-CYCLES = {
-    "STD": (
-        "Standard sale",
-        "multiply",
-        [
-            (1, "Initial", 10, 20, False, False, "1W"),
-            (2, "Needs", 25, 40, False, True, "2W"),
-            (3, "Proposal", 50, 50, False, True, "1M"),
-            (4, "Presentation", 70, 60, True, False, "2W"),
-            (5, "Signing", 90, 80, False, False, "1W"),
-        ],
-    ),
-    "LARGE": (
-        "Large account",
-        "add",
-        [
-            (10, "Qualification", 5, 10, False, True, "2W"),
-            (20, "Discovery", 20, 25, False, True, "1M"),
-            (30, "Solution design", 40, 40, False, False, "1M"),
-            (40, "Business case", 60, 55, True, False, "CM+1M"),
-            (50, "Negotiation", 80, 70, True, False, "2W"),
-            (60, "Contract", 95, 90, False, False, "1W"),
-        ],
-    ),
-    "QUICK": (
-        "Quick sale",
-        "chances",
-        [
-            (1, "Contacted", 20, 30, False, True, "3D"),
-            (2, "Offer sent", 60, 60, False, False, "1W"),
-            (3, "Closing", 90, 85, False, False, "CW"),
-        ],
-    ),
-}
 CLOSE_CODES = [
     ("W-PRICE", "Best price", "won"),
     ("W-REL", "Relationship", "won"),
@@ -197,24 +164,8 @@ class Command(BaseCommand):
                 )
             if index % 3 == 0:
                 services.create_customer(company)
-        cycles = []
-        for code, (description, method, stages) in CYCLES.items():
-            cycle = SalesCycle.objects.create(
-                code=code, description=description, probability_calculation=method
-            )
-            cycles.append(cycle)
-            for number, name, completed, chances, quote, skip, formula in stages:
-                SalesCycleStage.objects.create(
-                    sales_cycle=cycle,
-                    stage=number,
-                    description=name,
-                    completed=Decimal(completed),
-                    chances_of_success=Decimal(chances),
-                    quote_required=quote,
-                    allow_skip=skip,
-                    date_formula=formula,
-                )
-        SalesCycle.objects.create(code="OLD", description="Old cycle", blocked=True)
+        created = [demo.create_cycle(cycle)[0] for cycle in demo.DEMO_CYCLES]
+        cycles = [cycle for cycle in created if not cycle.blocked]
         codes = {"won": [], "lost": []}
         for code, description, kind in CLOSE_CODES:
             codes[kind].append(
