@@ -58,10 +58,15 @@ class Fault:
 
 
 class FailAt(Fault):
-    """The statement at `position` fails with a DatabaseError instead of running."""
+    """The statement at `position` fails with a DatabaseError (or the given subclass, such as
+    an OperationalError) instead of running; the connection itself stays usable."""
+
+    def __init__(self, position: int, error: type[DatabaseError] = DatabaseError):
+        super().__init__(position)
+        self.error = error
 
     def inject(self, execute, sql, params, many, context):
-        raise DatabaseError(f"injected failure at statement {self.position}: {sql[:60]}")
+        raise self.error(f"injected failure at statement {self.position}: {sql[:60]}")
 
 
 class KillAt(Fault):
@@ -76,3 +81,26 @@ class KillAt(Fault):
     def inject(self, execute, sql, params, many, context):
         self.terminate(context["connection"].connection.info.backend_pid)
         return execute(sql, params, many, context)
+
+
+class KillTwiceAt(KillAt):
+    """The connection is killed before the statement at `position`, and the next connection
+    before its first statement: the site's retry after the first kill."""
+
+    def __init__(self, position: int, terminate: Callable[[int], None]):
+        super().__init__(position, terminate)
+        self.first_backend = None
+        self.twice = False
+
+    def __call__(self, execute, sql, params, many, context):
+        backend = context["connection"].connection.info.backend_pid
+        if self.fired and not self.twice and backend != self.first_backend:
+            self.twice = True
+            self.seen += 1
+            self.terminate(backend)
+            return execute(sql, params, many, context)
+        return super().__call__(execute, sql, params, many, context)
+
+    def inject(self, execute, sql, params, many, context):
+        self.first_backend = context["connection"].connection.info.backend_pid
+        return super().inject(execute, sql, params, many, context)

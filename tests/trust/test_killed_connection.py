@@ -2,11 +2,16 @@
 
 While an action runs, the server terminates its connection (`pg_terminate_backend`, sent from
 a second connection, which waits until the backend is gone) just before a chosen statement, or
-between the last statement and the COMMIT. The action fails with an
-OperationalError or InterfaceError, nothing of it is in the database (read on a new
-connection), Django drops the dead connection at the end of the request, and the next call or
-request works. Each action is killed at every one of its statements and at its COMMIT; through
-the web, at every statement of the whole request.
+between the last statement and the COMMIT. A service call fails with an OperationalError or
+InterfaceError, nothing of it is in the database (read on a new connection), Django drops the
+dead connection at the end of the request, and the next call works. Each action is killed at
+every one of its statements and at its COMMIT.
+
+Through the web, at every statement of the whole request: the site closes the dead connection
+and runs the view once more on a new one, and the action is done, once. Killed again in that
+retry, or killed at the COMMIT (which the server may or may not have applied), the answer is a
+503 with a Retry-After: "nothing was changed", or "check whether it was saved"; never the 500
+page, never half an action. Pages (GET) are retried the same way.
 """
 
 import contextlib
@@ -25,14 +30,20 @@ from django.db import (
     connections,
 )
 from django.test import Client
+from django.urls import reverse
 
 from opportunities import services
 from opportunities.ledger import ledger_problems
 from opportunities.models import Opportunity, Quote
 from tests.postgres import require_postgresql_database
 from tests.snapshots import database_state
-from tests.trust.faults import KillAt
-from tests.trust.test_faults import WEB_ACTIONS, assert_every_statement_fault_of_a_post_is_handled
+from tests.trust.faults import KillAt, KillTwiceAt
+from tests.trust.test_faults import (
+    WEB_ACTIONS,
+    assert_done_whole,
+    assert_every_statement_fault_of_a_post_is_handled,
+    assert_unavailable,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -183,7 +194,7 @@ def test_an_action_killed_at_any_statement_or_at_its_commit_writes_nothing_and_t
 @pytest.mark.parametrize(
     "name", ["next", "skip", "jump", "update", "close won", "close lost", "make order"]
 )
-def test_a_post_whose_connection_is_killed_at_any_statement_shows_the_error_page_and_the_next_works(
+def test_a_post_whose_connection_is_killed_at_any_statement_is_retried_once_and_done_once(
     fx, manager, terminate, name
 ):
     client = Client(raise_request_exception=False)
@@ -193,5 +204,99 @@ def test_a_post_whose_connection_is_killed_at_any_statement_shows_the_error_page
         lambda: WEB_ACTIONS[name](fx),
         lambda position: KillAt(position, terminate),
         request_end=close_old_connections,
+        lost_connection=True,
     )
     assert len(kills) >= 7
+
+
+@pytest.mark.parametrize("name", ["next", "close won", "make order", "create quote", "delete"])
+def test_a_post_whose_connection_is_killed_again_in_the_retry_answers_503_and_writes_nothing(
+    fx, manager, terminate, name
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    kills = []
+    for position in itertools.count():
+        posted = WEB_ACTIONS[name](fx)
+        before = database_state()
+        kill = KillTwiceAt(position, terminate)
+        with connection.execute_wrapper(kill):
+            response = client.post(posted.url, posted.data)
+        close_old_connections()
+        if not kill.fired:
+            assert response.status_code == 302, response.status_code
+            break
+        kills.append(kill)
+        assert kill.twice, kill
+        assert_unavailable(response, maybe_saved=False, what=kill)
+        assert database_state() == before, f"half-written after {kill}"
+        again = client.post(posted.url, posted.data)
+        close_old_connections()
+        assert again.status_code == 302, f"{kill}, then {again.status_code}"
+        assert_done_whole(posted, f"the post after {kill}")
+    assert len(kills) >= 7
+    assert any(kill.hit_a_write for kill in kills), kills
+
+
+@pytest.mark.parametrize("name", ["next", "close lost", "make order", "delete", "batch delete"])
+def test_a_post_whose_commit_is_cut_off_answers_503_asking_to_check(fx, manager, terminate, name):
+    """The COMMIT may or may not have been applied when the connection dies: no retry (an
+    action without a version, such as a creation, could be done twice), but a page that says
+    to check. Here the server never received the COMMIT, so nothing is there."""
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    posted = WEB_ACTIONS[name](fx)
+    before = database_state()
+    with killed_at_commit(terminate) as commits:
+        response = client.post(posted.url, posted.data)
+    close_old_connections()
+    assert len(commits) == 1
+    assert_unavailable(response, maybe_saved=True, what="a kill at the COMMIT")
+    assert database_state() == before
+    again = client.post(posted.url, posted.data)
+    assert again.status_code == 302, again.status_code
+    assert_done_whole(posted, "the post after a kill at the COMMIT")
+
+
+def pages(fx):
+    opportunity = on_stage_3(fx)
+    return [
+        (reverse("opportunities:list"), opportunity.number),
+        (opportunity.get_absolute_url(), opportunity.description),
+        (reverse("opportunities:update", args=[opportunity.number]), 'name="version"'),
+    ]
+
+
+def test_a_page_whose_connection_is_killed_at_any_statement_is_shown_after_one_retry(
+    fx, manager, terminate
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    for url, shown in pages(fx):
+        kills = []
+        for position in itertools.count():
+            kill = KillAt(position, terminate)
+            with connection.execute_wrapper(kill):
+                response = client.get(url)
+            close_old_connections()
+            assert response.status_code == 200, (url, kill, response.status_code)
+            assert shown in response.content.decode(), (url, kill)
+            if not kill.fired:
+                break
+            kills.append(kill)
+        assert len(kills) >= 3, url
+
+
+def test_a_page_whose_connection_is_killed_twice_answers_503(fx, manager, terminate):
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    for url, _shown in pages(fx):
+        for position in itertools.count():
+            kill = KillTwiceAt(position, terminate)
+            with connection.execute_wrapper(kill):
+                response = client.get(url)
+            close_old_connections()
+            if not kill.fired:
+                assert response.status_code == 200, (url, response.status_code)
+                break
+            assert_unavailable(response, maybe_saved=False, what=(url, kill))
