@@ -16,10 +16,11 @@ from django.db import connection
 from bench import floor
 from bench.context import Bench
 from bench.measure import Recorder, Samples
-from bench.raw import run_transaction, sqlite_sql
+from bench.raw import run_statements, run_transaction
 from bench.report import Goal
 from opportunities import services
 from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
+from salescycles import demo
 from salescycles.models import SalesCycle
 
 ACTION_GOAL = Goal("ratio_max", 1.5)
@@ -27,18 +28,21 @@ WARMUPS = 2
 
 
 def actions(stages, codes) -> list[tuple[str, int, object, str]]:
-    """(name, 0-based stage position of the candidates, the call, the entry's action_taken)."""
+    """(name, 0-based stage position of the candidates, the call, the entry's action_taken).
+
+    The candidates stand before STD's stage 4, which requires a quote: they have none.
+    """
     return [
         ("next", 1, lambda o: services.update_opportunity(o, action="next"), "next"),
         (
             "skip",
             0,
-            lambda o: services.update_opportunity(o, action="skip", to_stage=stages[3]),
+            lambda o: services.update_opportunity(o, action="skip", to_stage=stages[2]),
             "jumped",
         ),
         (
             "jump",
-            4,
+            2,
             lambda o: services.update_opportunity(o, action="jump", to_stage=stages[0]),
             "jumped",
         ),
@@ -55,7 +59,7 @@ def actions(stages, codes) -> list[tuple[str, int, object, str]]:
         ),
         (
             "close won",
-            3,
+            2,
             lambda o: services.close_opportunity(
                 o, outcome="won", close_code=codes["W-PRICE"], sales_value=Decimal("50000.00")
             ),
@@ -63,17 +67,11 @@ def actions(stages, codes) -> list[tuple[str, int, object, str]]:
         ),
         (
             "close lost",
-            3,
+            2,
             lambda o: services.close_opportunity(o, outcome="lost", close_code=codes["L-PRICE"]),
             "lost",
         ),
     ]
-
-
-def _execute(bench: Bench, sql: str, params: tuple = ()):
-    if bench.vendor == "postgresql":
-        return bench.raw.execute(sql, params)
-    return bench.raw.execute(sqlite_sql(sql, params), params)
 
 
 class State:
@@ -86,31 +84,24 @@ class State:
         self.entry_table = OpportunityEntry._meta.db_table
         self.columns = [f.column for f in Opportunity._meta.concrete_fields]
         self.row = self.opportunity()
-        self.last_entry, self.active_id, self.days_open = _execute(
-            bench,
+        [(self.last_entry, self.active_id, self.days_open)] = self._rows(
             f'SELECT (SELECT max(id) FROM "{self.entry_table}" WHERE opportunity_id = %s), '
             f'id, days_open FROM "{self.entry_table}" WHERE opportunity_id = %s AND active',
             (pk, pk),
-        ).fetchone()
+        )
+
+    def _rows(self, sql: str, params: tuple) -> list[tuple]:
+        return run_statements(self.bench.raw, [(sql, params)], vendor=self.bench.vendor)[0]
 
     def opportunity(self) -> tuple:
         names = ", ".join(f'"{c}"' for c in self.columns)
-        return tuple(
-            _execute(
-                self.bench,
-                f'SELECT {names} FROM "{self.opportunity_table}" WHERE id = %s',
-                (self.pk,),
-            ).fetchone()
-        )
+        sql = f'SELECT {names} FROM "{self.opportunity_table}" WHERE id = %s'
+        return tuple(self._rows(sql, (self.pk,))[0])
 
     def entries(self) -> list[tuple]:
         """The entries without their ids (a replay gives the new one another id)."""
-        rows = _execute(
-            self.bench,
-            f'SELECT * FROM "{self.entry_table}" WHERE opportunity_id = %s ORDER BY id',
-            (self.pk,),
-        ).fetchall()
-        return [tuple(row[1:]) for row in rows]
+        sql = f'SELECT * FROM "{self.entry_table}" WHERE opportunity_id = %s ORDER BY id'
+        return [tuple(row[1:]) for row in self._rows(sql, (self.pk,))]
 
     def restore(self) -> None:
         statements = [
@@ -129,20 +120,12 @@ class State:
                 (*self.row, self.pk),
             ),
         ]
-        if self.bench.vendor == "postgresql":
-            with self.bench.raw.transaction():
-                for sql, params in statements:
-                    self.bench.raw.execute(sql, params)
-        else:
-            self.bench.raw.execute("BEGIN IMMEDIATE")
-            for sql, params in statements:
-                self.bench.raw.execute(sqlite_sql(sql, params), params)
-            self.bench.raw.execute("COMMIT")
+        run_transaction(self.bench.raw, statements, vendor=self.bench.vendor)
 
 
 def measure_actions(bench: Bench) -> None:
     results = bench.results
-    cycle = SalesCycle.objects.get(code="STD")
+    cycle = SalesCycle.objects.get(code=demo.STD.code)
     stages = list(cycle.stages.order_by("stage"))
     codes = {code.code: code for code in CloseOpportunityCode.objects.all()}
     pools: dict[int, list[int]] = {}

@@ -1,6 +1,5 @@
 """What every measurement needs: the database, a logged-in client, a raw connection, results."""
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,9 +12,7 @@ class Bench:
     database: str  # a libpq connection string, or the SQLite file's path
     results: Results
     reps: int
-    today: datetime.date
     client: object  # django.test.Client, logged in as a superuser
-    user: object
     raw: object  # a raw connection to the same database (bench.raw)
     size: int
     http_seconds: float = 5.0

@@ -28,20 +28,20 @@ def reachable(url: str, timeout: int = 3) -> str | None:
         return str(error).strip() or error.__class__.__name__
 
 
-def recreate(url: str) -> None:
+def _run(url: str, *statements: str) -> None:
+    """Statements about the database of `url` ({} is its name), from the maintenance one."""
     import psycopg
     from psycopg import sql
 
     name = sql.Identifier(database_name(url))
     with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        for statement in statements:
+            connection.execute(sql.SQL(statement).format(name))
+
+
+def recreate(url: str) -> None:
+    _run(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}")
 
 
 def drop(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = sql.Identifier(database_name(url))
-    with psycopg.connect(maintenance_url(url), autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    _run(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")

@@ -3,10 +3,15 @@
 The data set is consistent with the rules (SPEC 3): opportunities in every status, about ten
 ledger entries per started opportunity with exactly one active, the opportunity's figures
 copied from its active entry, open quotes where a stage required one, converted quotes and
-orders for won deals, customers for the contacts that buy. Statuses and entry counts repeat
-as a shuffled pattern in blocks of `BLOCK` opportunities, so any two number ranges aligned on
-a block hold exactly the same number of closed opportunities and entries: the batch deletion
-and its raw baseline delete comparable data.
+orders for won deals, customers for the contacts that buy. The sales cycles are the demo
+data's (salescycles.demo). Statuses and entry counts repeat as a shuffled pattern in blocks
+of `BLOCK` opportunities, so any two number ranges aligned on a block hold exactly the same
+number of closed opportunities and entries: the batch deletion and its raw baseline delete
+comparable data.
+
+A row is given by column name and written in the order of its model's concrete fields
+(`Table`): a column that the generator does not fill, or a name that is no column, stops the
+load with that name, so a model change breaks the benchmark here and nowhere else.
 
 PostgreSQL is loaded with COPY (one connection per big table, all streams open at once, into
 tables emptied in the same transaction so that COPY FREEZE applies), with the secondary
@@ -16,12 +21,15 @@ executemany in one transaction.
 
 import contextlib
 import datetime
+import operator
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from salescycles import formulas
+from django.apps import apps
+
+from salescycles import demo, formulas
 
 BLOCK = 20
 # One block: (status, number of entries); the not started have none. Shuffled in each block.
@@ -44,63 +52,10 @@ PRODUCTS = [
     "Software licences",
     "Consulting",
 ]
-
-# code, description, probability calculation, blocked, stages:
-# (stage, description, completed, chances, quote required, allow skip, date formula)
-CYCLES = [
-    (
-        "STD",
-        "Standard sale",
-        "multiply",
-        False,
-        [
-            (1, "Initial contact", 10, 20, False, False, "1W"),
-            (2, "Qualification", 20, 30, False, True, "2W"),
-            (3, "Needs analysis", 35, 40, False, True, "2W"),
-            (4, "Proposal", 50, 50, False, True, "1M"),
-            (5, "Negotiation", 75, 70, False, False, "2W"),
-            (6, "Signing", 90, 85, False, False, "1W"),
-        ],
-    ),
-    (
-        "FAST",
-        "Quick sale",
-        "add",
-        False,
-        [
-            (10, "Lead", 10, 25, False, False, "1W"),
-            (20, "Demonstration", 40, 50, False, True, "1W"),
-            (30, "Offer", 60, 60, False, True, "2W"),
-            (40, "Closing", 85, 80, False, False, "CM"),
-            (50, "Signed", 95, 90, False, False, ""),
-        ],
-    ),
-    (
-        "LARGE",
-        "Large project",
-        "chances",
-        False,
-        [
-            (1, "First meeting", 5, 10, False, False, "2W"),
-            (2, "Analysis", 15, 25, False, True, "1M"),
-            (3, "Design", 30, 35, False, False, "1M"),
-            (4, "Presentation", 50, 50, False, False, "2W"),
-            (5, "Quotation", 70, 60, True, True, "1M"),
-            (6, "Contract", 90, 80, False, False, "2W"),
-        ],
-    ),
-    (
-        "OLD",
-        "Former cycle",
-        "completed",
-        True,
-        [
-            (1, "Contact", 10, 10, False, False, ""),
-            (2, "Offer", 50, 50, False, False, "1M"),
-        ],
-    ),
-]
-QUOTE_CYCLE = "LARGE"
+# A quarter of the opportunities are large accounts' (companies), half standard, a quarter
+# quick sales. Quotes are made for companies only: a person's opportunity stops before the
+# first stage that requires one.
+COMPANY_CYCLE, MAIN_CYCLE, SMALL_CYCLE = demo.LARGE.code, demo.STD.code, demo.QUICK.code
 CLOSE_CODES = [
     ("W-PRICE", "Best price", "won"),
     ("W-REL", "Relationship", "won"),
@@ -111,115 +66,6 @@ CLOSE_CODES = [
     ("L-TIMING", "Bad timing", "lost"),
 ]
 
-# The columns written, per model (checked against the models before loading).
-COLUMNS = {
-    "contacts.Salesperson": ("id", "code", "name", "email", "blocked", "user_id"),
-    "contacts.Contact": (
-        "id",
-        "number",
-        "name",
-        "type",
-        "company_id",
-        "salesperson_id",
-        "email",
-        "phone",
-    ),
-    "contacts.Customer": ("id", "number", "name", "contact_id"),
-    "salescycles.SalesCycle": ("id", "code", "description", "probability_calculation", "blocked"),
-    "salescycles.SalesCycleStage": (
-        "id",
-        "sales_cycle_id",
-        "stage",
-        "description",
-        "completed",
-        "chances_of_success",
-        "quote_required",
-        "allow_skip",
-        "date_formula",
-    ),
-    "opportunities.CloseOpportunityCode": ("id", "code", "description", "type"),
-    "opportunities.Quote": (
-        "id",
-        "number",
-        "order_date",
-        "contact_id",
-        "customer_id",
-        "salesperson_id",
-        "status",
-    ),
-    "opportunities.QuoteLine": (
-        "id",
-        "quote_id",
-        "line_no",
-        "description",
-        "quantity",
-        "unit_price",
-    ),
-    "opportunities.SalesOrder": (
-        "id",
-        "number",
-        "order_date",
-        "quote_id",
-        "contact_id",
-        "customer_id",
-        "salesperson_id",
-    ),
-    "opportunities.SalesOrderLine": (
-        "id",
-        "order_id",
-        "line_no",
-        "description",
-        "quantity",
-        "unit_price",
-    ),
-    "opportunities.Opportunity": (
-        "id",
-        "number",
-        "description",
-        "contact_id",
-        "salesperson_id",
-        "sales_cycle_id",
-        "priority",
-        "status",
-        "creation_date",
-        "date_closed",
-        "current_stage_id",
-        "estimated_value",
-        "chances_of_success",
-        "completed",
-        "probability",
-        "calcd_current_value",
-        "estimated_close_date",
-        "quote_id",
-        "order_id",
-        "version",
-    ),
-    "opportunities.OpportunityEntry": (
-        "id",
-        "opportunity_id",
-        "sales_cycle_id",
-        "stage_id",
-        "stage_description",
-        "previous_stage",
-        "contact_id",
-        "salesperson_id",
-        "date_of_change",
-        "active",
-        "date_closed",
-        "days_open",
-        "action_taken",
-        "estimated_value",
-        "calcd_current_value",
-        "completed",
-        "chances_of_success",
-        "probability",
-        "close_code_id",
-        "estimated_close_date",
-        "created_by_id",
-        "created_at",
-    ),
-    "numbering.NumberSeries": ("code", "prefix", "width", "last_number"),
-}
 SETUP_MODELS = [
     "contacts.Salesperson",
     "contacts.Contact",
@@ -236,6 +82,45 @@ BULK_MODELS = [
     "opportunities.Opportunity",
     "opportunities.OpportunityEntry",
 ]
+SERIES_MODEL = "numbering.NumberSeries"
+# A not-started opportunity's figures; a started one's are its active entry's.
+NOT_STARTED_FIGURES = {
+    "estimated_value": "0.00",
+    "chances_of_success": "0.00",
+    "completed": "0.00",
+    "probability": "0.000000",
+    "calcd_current_value": "0.00",
+    "estimated_close_date": None,
+}
+
+
+class ColumnMismatch(RuntimeError):
+    """The generator and a model disagree about the model's columns."""
+
+
+class Table:
+    """A model's table: its name and its columns (the model's concrete fields, in order)."""
+
+    def __init__(self, label: str):
+        model = apps.get_model(label)
+        self.label = label
+        self.name = model._meta.db_table
+        self.columns = tuple(field.column for field in model._meta.concrete_fields)
+        self._in_order = operator.itemgetter(*self.columns)
+
+    def row(self, values: dict) -> tuple:
+        """The values, given by column name, in the column order; every column exactly once."""
+        if len(values) == len(self.columns):
+            try:
+                return self._in_order(values)
+            except KeyError:
+                pass
+        missing = [column for column in self.columns if column not in values]
+        unknown = [name for name in values if name not in self.columns]
+        raise ColumnMismatch(
+            f"bench/generate.py is out of date for {self.label} (table {self.name}): "
+            f"no value for the columns {missing}; not columns: {unknown}"
+        )
 
 
 def money(cents: int) -> str:
@@ -269,25 +154,24 @@ def current_value_cents(estimated_cents: int, micro: int) -> int:
 
 @dataclass
 class Stage:
+    """A stage of salescycles.demo with its row id and its figures as the columns take them."""
+
     id: int
-    cycle_id: int
     stage: int
     description: str
-    completed: int
-    chances: int
     quote_required: bool
-    allow_skip: bool
     formula: str
-    probability: int = 0  # millionths of a percent, by the cycle's method
-    texts: tuple = ()
+    probability: int  # millionths of a percent, by the cycle's method
+    completed: str
+    chances: str
+    probability_text: str
 
 
 @dataclass
 class Cycle:
     id: int
-    code: str
-    method: str
-    stages: list[Stage] = field(default_factory=list)
+    stages: list[Stage]
+    person_stages: list[Stage]  # those before the first stage that requires a quote
 
 
 @dataclass
@@ -295,7 +179,6 @@ class Batch:
     """The rows of one slice of opportunities, with everything that hangs on them."""
 
     rows: dict[str, list[tuple]]
-    first_number: int
     last_number: int
 
 
@@ -316,91 +199,146 @@ class Dataset:
         self.seed = seed
         self.vendor = vendor
         self.contact_count = contacts or max(40, min(2000, opportunities // 10))
+        self.tables = {label: Table(label) for label in [*SETUP_MODELS, *BULK_MODELS, SERIES_MODEL]}
         self._dates: dict[datetime.date, str] = {}
         self._formula_cache: dict[tuple[str, datetime.date], datetime.date] = {}
         self._build_setup()
+
+    def _row(self, label: str) -> Callable[[dict], tuple]:
+        return self.tables[label].row
 
     # --- setup data -----------------------------------------------------------------------
 
     def _build_setup(self) -> None:
         rng = random.Random(self.seed)
+        salesperson = self._row("contacts.Salesperson")
         self.salespeople = [
-            (i, f"SP{i:02d}", f"Salesperson {i:02d}", f"sp{i:02d}@example.com", False, None)
+            salesperson(
+                {
+                    "id": i,
+                    "code": f"SP{i:02d}",
+                    "name": f"Salesperson {i:02d}",
+                    "email": f"sp{i:02d}@example.com",
+                    "blocked": False,
+                    "user_id": None,
+                }
+            )
             for i in range(1, SALESPEOPLE + 1)
         ]
         n = self.contact_count
         companies = max(4, n * 2 // 5)
         attached = n // 2
+        contact = self._row("contacts.Contact")
         self.contacts = []
         self.company_of: dict[int, int | None] = {}
         self.contact_salesperson: dict[int, int] = {}
+        names = {}
         for i in range(1, n + 1):
-            salesperson = rng.randint(1, SALESPEOPLE)
+            salesperson_id = rng.randint(1, SALESPEOPLE)
             if i <= companies:
-                row = (i, f"CT{i:06d}", f"Company {i:04d}", "company", None, salesperson, "", "")
+                kind, company, names[i] = "company", None, f"Company {i:04d}"
                 self.company_of[i] = i
             elif i <= companies + attached:
-                company = rng.randint(1, companies)
-                row = (i, f"CT{i:06d}", f"Person {i:04d}", "person", company, salesperson, "", "")
+                kind, company, names[i] = "person", rng.randint(1, companies), f"Person {i:04d}"
                 self.company_of[i] = company
             else:
-                row = (i, f"CT{i:06d}", f"Person {i:04d}", "person", None, salesperson, "", "")
+                kind, company, names[i] = "person", None, f"Person {i:04d}"
                 self.company_of[i] = None
-            self.contacts.append(row)
-            self.contact_salesperson[i] = salesperson
+            self.contacts.append(
+                contact(
+                    {
+                        "id": i,
+                        "number": f"CT{i:06d}",
+                        "name": names[i],
+                        "type": kind,
+                        "company_id": company,
+                        "salesperson_id": salesperson_id,
+                        "email": "",
+                        "phone": "",
+                    }
+                )
+            )
+            self.contact_salesperson[i] = salesperson_id
         self.companies = list(range(1, companies + 1))
         # Buyers: every company and every person without one (won deals made them customers).
+        customer = self._row("contacts.Customer")
         self.customers = []
         self.customer_of: dict[int, int] = {}
-        for contact_id, *_rest in self.contacts:
-            buyer = self.company_of[contact_id] or contact_id
-            if buyer == contact_id:
+        for contact_id, company in self.company_of.items():
+            if (company or contact_id) == contact_id:
                 customer_id = len(self.customers) + 1
-                name = self.contacts[contact_id - 1][2]
-                self.customers.append((customer_id, f"CU{customer_id:06d}", name, contact_id))
-                self.customer_of[contact_id] = customer_id
-        for contact_id in self.company_of:
-            buyer = self.company_of[contact_id] or contact_id
-            self.customer_of[contact_id] = self.customer_of[buyer]
-        self.cycles: dict[str, Cycle] = {}
-        self.sales_cycles = []
-        self.stages = []
-        stage_id = 0
-        for cycle_id, (code, description, method, blocked, stages) in enumerate(CYCLES, 1):
-            self.sales_cycles.append((cycle_id, code, description, method, blocked))
-            cycle = Cycle(cycle_id, code, method)
-            for number, text, completed, chances, quote, skip, formula in stages:
-                stage_id += 1
-                stage = Stage(
-                    stage_id, cycle_id, number, text, completed, chances, quote, skip, formula
-                )
-                stage.probability = probability_micro(method, chances, completed)
-                stage.texts = (
-                    percent(completed),
-                    percent(chances),
-                    probability_text(stage.probability),
-                )
-                cycle.stages.append(stage)
-                self.stages.append(
-                    (
-                        stage_id,
-                        cycle_id,
-                        number,
-                        text,
-                        percent(completed),
-                        percent(chances),
-                        quote,
-                        skip,
-                        formula,
+                self.customers.append(
+                    customer(
+                        {
+                            "id": customer_id,
+                            "number": f"CU{customer_id:06d}",
+                            "name": names[contact_id],
+                            "contact_id": contact_id,
+                        }
                     )
                 )
-            self.cycles[code] = cycle
+                self.customer_of[contact_id] = customer_id
+        for contact_id, company in self.company_of.items():
+            self.customer_of[contact_id] = self.customer_of[company or contact_id]
+        self._build_cycles()
+        close_code = self._row("opportunities.CloseOpportunityCode")
         self.close_codes = [
-            (i, code, description, kind)
+            close_code({"id": i, "code": code, "description": description, "type": kind})
             for i, (code, description, kind) in enumerate(CLOSE_CODES, 1)
         ]
-        self.won_codes = [row[0] for row in self.close_codes if row[3] == "won"]
-        self.lost_codes = [row[0] for row in self.close_codes if row[3] == "lost"]
+        self.won_codes = [i for i, (*_, kind) in enumerate(CLOSE_CODES, 1) if kind == "won"]
+        self.lost_codes = [i for i, (*_, kind) in enumerate(CLOSE_CODES, 1) if kind == "lost"]
+
+    def _build_cycles(self) -> None:
+        sales_cycle = self._row("salescycles.SalesCycle")
+        stage_row = self._row("salescycles.SalesCycleStage")
+        self.cycles: dict[str, Cycle] = {}
+        self.sales_cycles, self.stages = [], []
+        for cycle_id, definition in enumerate(demo.DEMO_CYCLES, 1):
+            method = definition.probability_calculation
+            self.sales_cycles.append(
+                sales_cycle(
+                    {
+                        "id": cycle_id,
+                        "code": definition.code,
+                        "description": definition.description,
+                        "probability_calculation": method,
+                        "blocked": definition.blocked,
+                    }
+                )
+            )
+            stages = []
+            for s in definition.stages:
+                stage_id = len(self.stages) + 1
+                self.stages.append(
+                    stage_row(
+                        s._asdict()
+                        | {
+                            "id": stage_id,
+                            "sales_cycle_id": cycle_id,
+                            "completed": percent(s.completed),
+                            "chances_of_success": percent(s.chances_of_success),
+                        }
+                    )
+                )
+                micro = probability_micro(method, s.chances_of_success, s.completed)
+                stages.append(
+                    Stage(
+                        id=stage_id,
+                        stage=s.stage,
+                        description=s.description,
+                        quote_required=s.quote_required,
+                        formula=s.date_formula,
+                        probability=micro,
+                        completed=percent(s.completed),
+                        chances=percent(s.chances_of_success),
+                        probability_text=probability_text(micro),
+                    )
+                )
+            quoted = [index for index, stage in enumerate(stages) if stage.quote_required]
+            self.cycles[definition.code] = Cycle(
+                cycle_id, stages, stages[: min(quoted, default=None)]
+            )
 
     def setup_rows(self) -> dict[str, list[tuple]]:
         return {
@@ -447,7 +385,6 @@ class Dataset:
         ids = {"entry": 0, "quote": 0, "quote_line": 0, "order": 0, "order_line": 0}
         pattern: list[tuple[str, int]] = []
         rows: dict[str, list[tuple]] = {model: [] for model in BULK_MODELS}
-        first_number = 1
         for index in range(self.size):
             if index % BLOCK == 0:
                 pattern = BLOCK_PATTERN[:]
@@ -456,20 +393,18 @@ class Dataset:
             number = index + 1
             self._opportunity(rng, number, status, count, rows, ids)
             if number % batch_size == 0 or number == self.size:
-                yield Batch(rows, first_number, number)
+                yield Batch(rows, number)
                 rows = {model: [] for model in BULK_MODELS}
-                first_number = number + 1
         self.last_ids = ids
 
     def _opportunity(self, rng, number, status, count, rows, ids) -> None:
         cycle_choice = rng.random()
         if cycle_choice < 0.25:
-            # Quotes need a company: the cycle with a quote stage sells to companies only.
             contact = rng.choices(self.companies, cum_weights=self._company_weights)[0]
-            cycle = self.cycles[QUOTE_CYCLE]
+            cycle = self.cycles[COMPANY_CYCLE]
         else:
             contact = rng.choices(self._contact_ids, cum_weights=self._contact_weights)[0]
-            cycle = self.cycles["STD"] if cycle_choice < 0.75 else self.cycles["FAST"]
+            cycle = self.cycles[MAIN_CYCLE if cycle_choice < 0.75 else SMALL_CYCLE]
         salesperson = (
             self.contact_salesperson[contact] if rng.random() < 0.7 else rng.randint(1, SALESPEOPLE)
         )
@@ -477,47 +412,46 @@ class Dataset:
         created = self._first_day + datetime.timedelta(
             days=(number * self._span) // self.size + rng.randint(0, 3)
         )
-        description = f"{PRODUCTS[rng.randrange(len(PRODUCTS))]} {number}"
-        opportunity_id = number
-        opportunity_number = f"OP{number:06d}"
-        quote_id = order_id = None
-        if status == "not_started":
-            rows["opportunities.Opportunity"].append(
-                (
-                    opportunity_id,
-                    opportunity_number,
-                    description,
-                    contact,
-                    salesperson,
-                    cycle.id,
-                    priority,
-                    status,
-                    self._date(created),
-                    None,
-                    None,
-                    "0.00",
-                    "0.00",
-                    "0.00",
-                    "0.000000",
-                    "0.00",
-                    None,
-                    None,
-                    None,
-                    1,
-                )
-            )
-            return
-        stages = cycle.stages
+        opportunity = {
+            "id": number,
+            "number": f"OP{number:06d}",
+            "description": f"{PRODUCTS[rng.randrange(len(PRODUCTS))]} {number}",
+            "contact_id": contact,
+            "salesperson_id": salesperson,
+            "sales_cycle_id": cycle.id,
+            "priority": priority,
+            "status": status,
+            "creation_date": self._date(created),
+            "date_closed": None,
+            "current_stage_id": None,
+            "quote_id": None,
+            "order_id": None,
+            "version": 1,
+            **NOT_STARTED_FIGURES,
+        }
+        if status != "not_started":
+            self._ledger(rng, opportunity, cycle, count, created, rows, ids)
+        rows["opportunities.Opportunity"].append(
+            self.tables["opportunities.Opportunity"].row(opportunity)
+        )
+
+    def _ledger(self, rng, opportunity, cycle, count, created, rows, ids) -> None:
+        """A started opportunity's entries (and documents); its figures from the active one."""
+        contact, salesperson = opportunity["contact_id"], opportunity["salesperson_id"]
+        status = opportunity["status"]
+        stages = cycle.stages if self.company_of[contact] == contact else cycle.person_stages
         closing = status in ("won", "lost")
         stage_entries = count - 1 if closing else count
         target = rng.randrange(len(stages))
         moves = set(rng.sample(range(1, stage_entries), target))
         estimated = rng.randint(50_000, 25_000_000)  # cents
+        estimated_text = money(estimated)
+        entry = self.tables["opportunities.OpportunityEntry"].row
         entries = rows["opportunities.OpportunityEntry"]
         position = 0
         day = created
-        previous_stage_number = None
-        previous_entry: list | None = None
+        previous: dict | None = None  # the last entry, written once the next one starts
+        previous_day, previous_number = day, None
         quote_needed = False
         for sequence in range(stage_entries):
             if sequence > 0:
@@ -532,112 +466,74 @@ class Dataset:
             stage = stages[position]
             if stage.quote_required:
                 quote_needed = True
-            if previous_entry is not None:
-                previous_entry[9] = False  # active
-                previous_entry[11] = (day - previous_entry[-1]).days  # days open
-                entries.append(tuple(previous_entry[:-1]))
+            if previous is not None:
+                previous["active"] = False
+                previous["days_open"] = (day - previous_day).days
+                entries.append(entry(previous))
             ids["entry"] += 1
-            completed_text, chances_text, probability = stage.texts
-            close_date = self._close_date(stage.formula, day)
-            previous_entry = [
-                ids["entry"],
-                opportunity_id,
-                cycle.id,
-                stage.id,
-                stage.description,
-                previous_stage_number,
-                contact,
-                salesperson,
-                self._date(day),
-                True,
-                None,
-                0,
-                action,
-                money(estimated),
-                money(current_value_cents(estimated, stage.probability)),
-                completed_text,
-                chances_text,
-                probability,
-                None,
-                self._date(close_date),
-                None,
-                self._timestamp(day, sequence),
-                day,
-            ]
-            previous_stage_number = stage.stage
-        assert previous_entry is not None
-        last_stage = stages[position]
+            previous = {
+                "id": ids["entry"],
+                "opportunity_id": opportunity["id"],
+                "sales_cycle_id": cycle.id,
+                "stage_id": stage.id,
+                "stage_description": stage.description,
+                "previous_stage": previous_number,
+                "contact_id": contact,
+                "salesperson_id": salesperson,
+                "date_of_change": self._date(day),
+                "active": True,
+                "date_closed": None,
+                "days_open": 0,
+                "action_taken": action,
+                "estimated_value": estimated_text,
+                "calcd_current_value": money(current_value_cents(estimated, stage.probability)),
+                "completed": stage.completed,
+                "chances_of_success": stage.chances,
+                "probability": stage.probability_text,
+                "close_code_id": None,
+                "estimated_close_date": self._date(self._close_date(stage.formula, day)),
+                "created_by_id": None,
+                "created_at": self._timestamp(day, sequence),
+            }
+            previous_day, previous_number = day, stage.stage
         if quote_needed:
-            quote_id, order_id = self._documents(
+            opportunity["quote_id"], opportunity["order_id"] = self._documents(
                 ids, rows, contact, salesperson, created, estimated, status
             )
-        if not closing:
-            entries.append(tuple(previous_entry[:-1]))
-            current = previous_entry
-            stage_id = last_stage.id
-            date_closed = None
-            version = 1 + count
-        else:
+        active = previous
+        if closing:
             closed_on = day + datetime.timedelta(days=rng.randint(1, 20))
-            previous_entry[9] = False
-            previous_entry[11] = (closed_on - day).days
-            entries.append(tuple(previous_entry[:-1]))
+            previous["active"] = False
+            previous["days_open"] = (closed_on - day).days
+            entries.append(entry(previous))
             won = status == "won"
-            code = rng.choice(self.won_codes if won else self.lost_codes)
             ids["entry"] += 1
             closed_text = self._date(closed_on)
-            current = [
-                ids["entry"],
-                opportunity_id,
-                cycle.id,
-                None,
-                "",
-                last_stage.stage,
-                contact,
-                salesperson,
-                closed_text,
-                True,
-                closed_text,
-                0,
-                status,
-                money(estimated),
-                money(estimated) if won else "0.00",
-                "100.00",
-                "100.00" if won else "0.00",
-                "100.000000" if won else "0.000000",
-                code,
-                closed_text,
-                None,
-                self._timestamp(closed_on, stage_entries),
-            ]
-            entries.append(tuple(current))
-            stage_id = None
-            date_closed = closed_text
-            version = 1 + count
-        rows["opportunities.Opportunity"].append(
-            (
-                opportunity_id,
-                opportunity_number,
-                description,
-                contact,
-                salesperson,
-                cycle.id,
-                priority,
-                status,
-                self._date(created),
-                date_closed,
-                stage_id,
-                current[13],
-                current[16],
-                current[15],
-                current[17],
-                current[14],
-                current[19],
-                quote_id,
-                order_id,
-                version,
-            )
-        )
+            active = previous | {
+                "id": ids["entry"],
+                "stage_id": None,
+                "stage_description": "",
+                "previous_stage": previous_number,
+                "date_of_change": closed_text,
+                "active": True,
+                "date_closed": closed_text,
+                "days_open": 0,
+                "action_taken": status,
+                "calcd_current_value": estimated_text if won else "0.00",
+                "completed": "100.00",
+                "chances_of_success": "100.00" if won else "0.00",
+                "probability": "100.000000" if won else "0.000000",
+                "close_code_id": rng.choice(self.won_codes if won else self.lost_codes),
+                "estimated_close_date": closed_text,
+                "created_at": self._timestamp(closed_on, stage_entries),
+            }
+            opportunity["date_closed"] = closed_text
+        else:
+            opportunity["current_stage_id"] = stages[position].id
+        entries.append(entry(active))
+        opportunity["version"] = 1 + count
+        for name in NOT_STARTED_FIGURES:  # the figures, now the active entry's
+            opportunity[name] = active[name]
 
     def _documents(self, ids, rows, contact, salesperson, created, estimated, status):
         """A quote for a stage that required one; won deals turned it into an order."""
@@ -646,42 +542,62 @@ class Dataset:
         quote_id = ids["quote"]
         converted = status == "won"
         order_date = self._date(created)
+        parties = {"contact_id": contact, "customer_id": customer, "salesperson_id": salesperson}
+        line = {"line_no": 10000, "description": "Project", "quantity": "1.00"}
+        line["unit_price"] = money(estimated)
         rows["opportunities.Quote"].append(
-            (
-                quote_id,
-                f"SQ{quote_id:06d}",
-                order_date,
-                contact,
-                customer,
-                salesperson,
-                "converted" if converted else "open",
+            self.tables["opportunities.Quote"].row(
+                {
+                    "id": quote_id,
+                    "number": f"SQ{quote_id:06d}",
+                    "order_date": order_date,
+                    "status": "converted" if converted else "open",
+                    **parties,
+                }
             )
         )
         ids["quote_line"] += 1
         rows["opportunities.QuoteLine"].append(
-            (ids["quote_line"], quote_id, 10000, "Project", "1.00", money(estimated))
+            self.tables["opportunities.QuoteLine"].row(
+                {"id": ids["quote_line"], "quote_id": quote_id, **line}
+            )
         )
         if not converted:
             return quote_id, None
         ids["order"] += 1
         order_id = ids["order"]
         rows["opportunities.SalesOrder"].append(
-            (order_id, f"SO{order_id:06d}", order_date, quote_id, contact, customer, salesperson)
+            self.tables["opportunities.SalesOrder"].row(
+                {
+                    "id": order_id,
+                    "number": f"SO{order_id:06d}",
+                    "order_date": order_date,
+                    "quote_id": quote_id,
+                    **parties,
+                }
+            )
         )
         ids["order_line"] += 1
         rows["opportunities.SalesOrderLine"].append(
-            (ids["order_line"], order_id, 10000, "Project", "1.00", money(estimated))
+            self.tables["opportunities.SalesOrderLine"].row(
+                {"id": ids["order_line"], "order_id": order_id, **line}
+            )
         )
         return quote_id, order_id
 
     def number_series(self) -> list[tuple]:
-        ids = self.last_ids
+        """The number series, set so that automatic numbers continue after the loaded ones."""
+        last = {
+            "OP": self.size,
+            "CT": self.contact_count,
+            "CU": len(self.customers),
+            "SQ": self.last_ids["quote"],
+            "SO": self.last_ids["order"],
+        }
+        series = self.tables[SERIES_MODEL].row
         return [
-            ("OP", "OP", 6, self.size),
-            ("CT", "CT", 6, self.contact_count),
-            ("CU", "CU", 6, len(self.customers)),
-            ("SQ", "SQ", 6, ids["quote"]),
-            ("SO", "SO", 6, ids["order"]),
+            series({"code": code, "prefix": code, "width": 6, "last_number": number})
+            for code, number in last.items()
         ]
 
 
@@ -703,30 +619,12 @@ def block_range(first_block: int, blocks: int) -> tuple[str, str]:
 # --- loaders ------------------------------------------------------------------------------------
 
 
-def _models():
-    from django.apps import apps
-
-    return {label: apps.get_model(label) for label in COLUMNS}
-
-
-def check_columns() -> dict[str, str]:
-    """The table of each model, after checking that the generator writes every column."""
-    tables = {}
-    for label, model in _models().items():
-        columns = {f.column for f in model._meta.concrete_fields}
-        written = set(COLUMNS[label])
-        if columns != written:
-            raise RuntimeError(
-                f"bench/generate.py is out of date for {label}: the table has "
-                f"{sorted(columns - written)} that are not generated and the generator writes "
-                f"{sorted(written - columns)} that the table lacks."
-            )
-        tables[label] = model._meta.db_table
-    return tables
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _names(table: Table) -> str:
+    return ", ".join(_quote(column) for column in table.columns)
 
 
 def load_postgres(
@@ -735,29 +633,27 @@ def load_postgres(
     """Load the data set into the migrated, empty database at `conninfo` with COPY."""
     import psycopg
 
-    tables = check_columns()
+    tables = dataset.tables
     counts: dict[str, int] = {}
     with psycopg.connect(conninfo, autocommit=True) as admin:
         admin.execute("SET maintenance_work_mem = '512MB'")
-        bulk = [tables[label] for label in BULK_MODELS]
-        dropped = _drop_postgres_constraints(admin, bulk)
+        dropped = _drop_postgres_constraints(admin, [tables[label].name for label in BULK_MODELS])
         with admin.transaction():
             admin.execute("SET LOCAL synchronous_commit = off")
             for label, rows in dataset.setup_rows().items():
-                _copy(admin, tables[label], COLUMNS[label], rows)
+                _copy(admin, tables[label], rows)
                 counts[label] = len(rows)
         with contextlib.ExitStack() as stack:
-            streams, connections = {}, []
+            streams = {}
             for label in BULK_MODELS:
+                table = tables[label]
                 connection = stack.enter_context(psycopg.connect(conninfo))
-                connections.append(connection)
                 connection.execute("SET synchronous_commit = off")
                 # Emptied in the same transaction as the COPY, so that COPY FREEZE applies.
-                connection.execute(f"TRUNCATE {_quote(tables[label])}")
-                columns = ", ".join(_quote(c) for c in COLUMNS[label])
+                connection.execute(f"TRUNCATE {_quote(table.name)}")
                 streams[label] = stack.enter_context(
                     connection.cursor().copy(
-                        f"COPY {_quote(tables[label])} ({columns}) FROM STDIN WITH (FREEZE)"
+                        f"COPY {_quote(table.name)} ({_names(table)}) FROM STDIN WITH (FREEZE)"
                     )
                 )
                 counts[label] = 0
@@ -774,26 +670,22 @@ def load_postgres(
         for statement in dropped:
             admin.execute(statement)
         with admin.transaction():
-            _copy(
-                admin,
-                tables["numbering.NumberSeries"],
-                COLUMNS["numbering.NumberSeries"],
-                dataset.number_series(),
-            )
-        for label, table in tables.items():
-            if "id" in COLUMNS[label]:
+            _copy(admin, tables[SERIES_MODEL], dataset.number_series())
+        for table in tables.values():
+            if "id" in table.columns:
                 admin.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {_quote(table)}), false)",
-                    (table,),
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {_quote(table.name)}), false)",
+                    (table.name,),
                 )
         admin.execute("ANALYZE")
     return counts
 
 
-def _copy(connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    names = ", ".join(_quote(c) for c in columns)
-    with connection.cursor().copy(f"COPY {_quote(table)} ({names}) FROM STDIN") as copy:
+def _copy(connection, table: Table, rows: list[tuple]) -> None:
+    with connection.cursor().copy(
+        f"COPY {_quote(table.name)} ({_names(table)}) FROM STDIN"
+    ) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -849,14 +741,14 @@ def _drop_postgres_constraints(connection, tables: list[str]) -> list[str]:
 
 def load_sqlite(path: str, dataset: Dataset, *, log: Callable[[str], None] = print) -> dict:
     """Load the data set into the migrated, empty SQLite file at `path`."""
-    tables = check_columns()
+    tables = dataset.tables
     counts: dict[str, int] = {}
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("PRAGMA foreign_keys=OFF")
-        bulk = [tables[label] for label in BULK_MODELS]
+        bulk = [tables[label].name for label in BULK_MODELS]
         marks = ", ".join("?" * len(bulk))
         indexes = connection.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -868,11 +760,10 @@ def load_sqlite(path: str, dataset: Dataset, *, log: Callable[[str], None] = pri
         connection.execute("BEGIN")
 
         def insert(label: str, rows: list[tuple]) -> None:
-            columns = COLUMNS[label]
-            names = ", ".join(_quote(c) for c in columns)
+            table = tables[label]
             connection.executemany(
-                f"INSERT INTO {_quote(tables[label])} ({names}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
+                f"INSERT INTO {_quote(table.name)} ({_names(table)}) "
+                f"VALUES ({', '.join('?' * len(table.columns))})",
                 rows,
             )
             counts[label] = counts.get(label, 0) + len(rows)
@@ -884,7 +775,7 @@ def load_sqlite(path: str, dataset: Dataset, *, log: Callable[[str], None] = pri
                 insert(label, rows)
             if batch.last_number % 100_000 == 0:
                 log(f"  generated {batch.last_number:,} opportunities")
-        insert("numbering.NumberSeries", dataset.number_series())
+        insert(SERIES_MODEL, dataset.number_series())
         connection.execute("COMMIT")
         for _name, sql in indexes:
             connection.execute(sql)

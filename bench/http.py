@@ -9,21 +9,16 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
 
 from bench.context import Bench
 from bench.report import Goal
+from bench.server import Gunicorn
 
-HOST = "127.0.0.1"
 WORKERS = 2
 THROUGHPUT_GOAL = Goal("ratio_min", 0.5)
 ERRORS_GOAL = Goal("max", 0, timing=False)
@@ -32,52 +27,6 @@ LUA = Path(__file__).with_name("wrk_status.lua")
 
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        app,
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"{HOST}:{port}",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, env={**os.environ, **env})
-
-
-def wait_until_ready(url: str, cookie: str, process: subprocess.Popen, timeout=60.0) -> None:
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn stopped with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def wrk(url: str, cookie: str, seconds: float) -> dict:
@@ -145,35 +94,27 @@ def measure_http(bench: Bench) -> None:
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "WEB_CONCURRENCY": str(WORKERS),
     }
-    ours_port, raw_port = free_port(), free_port()
-    ours_url = f"http://{HOST}:{ours_port}{path}"
-    raw_url = f"http://{HOST}:{raw_port}{path}"
+    raw_env = {"BENCH_RAW_STATEMENTS": statements_file.name, "BENCH_RAW_CONNINFO": bench.database}
+    servers = [
+        Gunicorn(app, workers=WORKERS, env=common | env, options=("--log-level", "warning"))
+        for app, env in (("config.wsgi", {}), ("bench.rawapp:application", raw_env))
+    ]
     rounds = 2 if bench.size >= 100_000 else 1
     runs = {"ours": [], "raw": []}
-    processes = []
     try:
-        ours_process = gunicorn("config.wsgi", ours_port, common)
-        processes.append(ours_process)
-        raw_process = gunicorn(
-            "bench.rawapp:application",
-            raw_port,
-            {
-                **common,
-                "BENCH_RAW_STATEMENTS": statements_file.name,
-                "BENCH_RAW_CONNINFO": bench.database,
-            },
-        )
-        processes.append(raw_process)
-        wait_until_ready(ours_url, cookie, ours_process)
-        wait_until_ready(raw_url, cookie, raw_process)
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_until_ready(path, {"Cookie": cookie})
+        ours_url, raw_url = (server.url(path) for server in servers)
         wrk(ours_url, cookie, 1)  # warm-up: templates, connections, caches
         wrk(raw_url, cookie, 1)
         for _round in range(rounds):
             runs["ours"].append(wrk(ours_url, cookie, bench.http_seconds))
             runs["raw"].append(wrk(raw_url, cookie, bench.http_seconds))
     finally:
-        for process in processes:
-            stop(process)
+        for server in servers:
+            server.stop()
         os.unlink(statements_file.name)
 
     def total(which: str, key: str) -> float:

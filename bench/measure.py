@@ -2,8 +2,6 @@
 
 import math
 import statistics
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -11,11 +9,12 @@ from django.db import connection
 from bench.raw import SERVER_CURSOR
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
+def percentile(samples: list[float], fraction: float) -> float | None:
+    """Nearest rank: the smallest sample with at least `fraction` of them at or below it."""
+    if not samples:
+        return None
     ordered = sorted(samples)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
 @dataclass
@@ -41,12 +40,6 @@ class Samples:
             "p95_ms": self.p95 * 1000,
             "n": len(self.values),
         }
-
-
-def timed(function: Callable, *args, **kwargs) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return time.perf_counter() - start, result
 
 
 class Recorder:

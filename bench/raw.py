@@ -44,12 +44,16 @@ def sqlite_sql(sql: str, params) -> str:
 
 
 def run_statements(connection, statements, *, vendor: str) -> list[list[tuple]]:
-    """Run the statements in order; the rows of each one that returns rows."""
+    """Run the statements in order; the rows of each one that returns rows.
+
+    A recorded PostgreSQL statement is literal SQL (its parameters None); a statement of the
+    benchmark's own may have `%s` placeholders and their parameters on either database.
+    """
     results = []
     if vendor == "postgresql":
         with connection.cursor() as cursor:
             for sql, params in statements:
-                if params:  # SERVER_CURSOR: DECLARE, FETCH until empty, CLOSE, as Django does
+                if params == SERVER_CURSOR:  # DECLARE, FETCH until empty, CLOSE, as Django does
                     with connection.cursor(name="bench", scrollable=False, withhold=True) as named:
                         named.execute(sql)
                         rows = []
@@ -57,7 +61,7 @@ def run_statements(connection, statements, *, vendor: str) -> list[list[tuple]]:
                             rows.extend(chunk)
                     results.append(rows)
                     continue
-                cursor.execute(sql)
+                cursor.execute(sql, params)
                 if cursor.description is not None:
                     results.append(cursor.fetchall())
     else:

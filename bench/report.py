@@ -126,6 +126,17 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:,.2f}" + (f" {unit}" if unit else "")
 
 
+def figures(row: dict) -> list[str]:
+    """Ours, the baseline and their ratio, as the tables show them."""
+    ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
+    return [_number(row["ours"], row["unit"]), _number(row["baseline"], row["unit"]), ratio]
+
+
+def markdown_table(header: list[str], body: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] * len(header)) + " |"]
+    return lines + ["| " + " | ".join(cells) + " |" for cells in body]
+
+
 def _ok(row: dict) -> str:
     if row["ok"] is None:
         return "n/a" if row["goal"] else ""
@@ -139,24 +150,9 @@ def table_lines(sections: list[dict], *, markdown: bool) -> list[str]:
     for section in sections:
         body = []
         for row in section["rows"]:
-            ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
-            body.append(
-                [
-                    row["metric"],
-                    _number(row["ours"], row["unit"]),
-                    _number(row["baseline"], row["unit"]),
-                    ratio,
-                    row["goal"] or "-",
-                    _ok(row),
-                ]
-            )
+            body.append([row["metric"], *figures(row), row["goal"] or "-", _ok(row)])
         if markdown:
-            lines.append(f"**{section['title']}**")
-            lines.append("")
-            lines.append("| " + " | ".join(headers) + " |")
-            lines.append("| " + " | ".join(["---"] * len(headers)) + " |")
-            lines.extend("| " + " | ".join(cells) + " |" for cells in body)
-            lines.append("")
+            lines += [f"**{section['title']}**", "", *markdown_table(headers, body), ""]
         else:
             widths = [
                 max(len(headers[i]), *(len(cells[i]) for cells in body)) if body else 10

@@ -150,8 +150,6 @@ def main(argv=None) -> int:
         f"({summary['finished']})."
     )
     md_path.write_text("\n".join(markdown) + "\n", encoding="utf-8")
-    if args.size != "tiny":
-        write_latest(folder / "latest.md", sections, summary, args.size, markdown[-1])
     print(markdown[-1])
     print(f"JSON: {json_path}\nMarkdown: {md_path}")
     if failed:
@@ -160,19 +158,3 @@ def main(argv=None) -> int:
             print(f"  - {line}")
         return 1
     return 0
-
-
-def write_latest(path: Path, sections: list[dict], summary: dict, size: str, totals: str) -> None:
-    """The README's table: the full table without its p95 rows."""
-    from bench.report import table_lines
-
-    compact = [
-        section | {"rows": [row for row in section["rows"] if not row["metric"].endswith("p95")]}
-        for section in sections
-    ]
-    path.write_text(
-        f"Measured {summary['finished'][:10]} with `python -m bench --size {size}` "
-        f"({os.cpu_count()} CPUs, shared; p95 and details in bench-results/bench-{size}.md "
-        "and .json).\n\n" + "\n".join(table_lines(compact, markdown=True)) + "\n" + totals + "\n",
-        encoding="utf-8",
-    )

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from bench.report import _number
+from bench.report import figures, markdown_table
 from bench.run import RESULTS_DIR
 
 DEFAULT = [RESULTS_DIR / "bench-100k.json", RESULTS_DIR / "bench-1m.json"]
@@ -26,10 +26,7 @@ def _ok(row: dict | None) -> str:
 
 
 def _cells(row: dict | None) -> list[str]:
-    if row is None:
-        return ["", "", ""]
-    ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
-    return [_number(row["ours"], row["unit"]), _number(row["baseline"], row["unit"]), ratio]
+    return ["", "", ""] if row is None else figures(row)
 
 
 def _same_at_any_size(metric: str) -> str:
@@ -61,17 +58,15 @@ def table(results: list[dict], vendor: str) -> list[str]:
     for title in titles:
         header += [f"ours ({title})", "baseline", "ratio"]
     header += ["goal", "met"]
-    lines = [f"**{vendor}**", "", "| " + " | ".join(header) + " |"]
-    lines.append("| " + " | ".join(["---"] * len(header)) + " |")
+    body = []
     for metric in metrics:
         rows = [found.get(metric) for found in by_metric]
         goal = next((row["goal"] for row in rows if row and row["goal"]), "-")
         cells = [metric]
         for row in rows:
             cells += _cells(row)
-        cells += [goal, " / ".join(_ok(row) for row in rows)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""]
+        body.append([*cells, goal, " / ".join(_ok(row) for row in rows)])
+    return [f"**{vendor}**", "", *markdown_table(header, body), ""]
 
 
 def main(argv: list[str]) -> int:

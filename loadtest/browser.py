@@ -164,9 +164,3 @@ class Browser:
                 else:
                     self.cookies[name] = morsel.value
         return Answer(response.status, content, response.headers.get("Location", ""), seconds)
-
-    def get(self, path: str) -> Answer:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict) -> Answer:
-        return self.request("POST", path, data)

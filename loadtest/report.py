@@ -1,16 +1,9 @@
 """The load test's figures: a dictionary for the JSON file and a table for the terminal."""
 
+from bench.measure import percentile
 from loadtest.users import Stats
 
 KINDS = ["list", "card", "update dialog", "close dialog", "action", "message page"]
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest rank: the value below which `share` of the values lie."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
 def milliseconds(value: float | None) -> float | None:

@@ -22,7 +22,6 @@ import os
 import platform
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ import time
 from pathlib import Path
 
 from bench import database
+from bench.server import Gunicorn
 from loadtest.report import print_report, summary
 from loadtest.users import Stats, User
 
@@ -87,8 +87,7 @@ def main(argv=None) -> int:
         prepare(args.database_url)
         mark = ledger_mark(args.database_url)
         step(f"gunicorn, {args.workers} workers")
-        server = Server(args.database_url, args.workers, log_path)
-        server.start()
+        server = start_server(args.database_url, args.workers, log_path)
         step(f"{args.users} users for {args.seconds:g} s")
         stats, elapsed, login_seconds = work(server.port, args.users, args.seconds, args.seed)
         server.stop()
@@ -194,74 +193,22 @@ def ledger_mark(database_url: str) -> dict:
 # --- 2. the server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def no_control_socket() -> list[str]:
-    """Newer gunicorns open a control socket at one fixed path per user: not for this one, so
-    that it cannot take the socket of another gunicorn running on the machine."""
-    from gunicorn.config import Config
-
-    return ["--no-control-socket"] if "control_socket_disable" in Config().settings else []
-
-
-class Server:
-    """gunicorn as `make serve` starts it, on a free port; stopped by its own process id."""
-
-    def __init__(self, database_url: str, workers: int, log_path: Path):
-        self.env = {**os.environ, **production_env(database_url)}
-        self.workers = workers
-        self.log_path = log_path
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.log = self.log_path.open("w", encoding="utf-8")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "10",
-                *no_control_socket(),
-            ],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RunFailed(f"gunicorn exited at start; see {self.log_path}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RunFailed("gunicorn did not listen within 30 s")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their requests
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.log.close()
+def start_server(database_url: str, workers: int, log_path: Path) -> Gunicorn:
+    """gunicorn as `make serve` starts it, on a free port, once the login page answers."""
+    server = Gunicorn(
+        "config.wsgi",
+        workers=workers,
+        env=production_env(database_url),
+        options=("--timeout", "30", "--graceful-timeout", "10"),
+        log=log_path,
+    )
+    server.start()
+    try:
+        server.wait_until_ready("/accounts/login/")
+    except RuntimeError as error:
+        server.stop()
+        raise RunFailed(str(error)) from error
+    return server
 
 
 # --- 3. the users -------------------------------------------------------------------------------
