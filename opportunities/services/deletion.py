@@ -8,8 +8,8 @@ from django.db import transaction
 
 from contacts.models import Contact, Salesperson
 from opportunities.models import Opportunity
+from opportunities.services.core import lock
 from opportunities.services.errors import Refusal
-from opportunities.services.lifecycle import _lock
 from salescycles.models import SalesCycle
 
 DEFAULT_CHUNK_SIZE = 5000
@@ -23,7 +23,7 @@ def delete_opportunity(
     opportunity: Opportunity, *, user=None, expected_version: int | None = None
 ) -> None:
     """Delete a closed opportunity with its entries; its quote and order stay."""
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     if not locked.closed:
         raise Refusal("not_closed")
     # One statement: the database deletes the entries (DB_CASCADE).

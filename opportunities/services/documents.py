@@ -15,18 +15,20 @@ from opportunities.models import (
     SalesOrder,
     SalesOrderLine,
 )
-from opportunities.services.errors import Refusal
-from opportunities.services.lifecycle import (
+from opportunities.services.core import (
     CENT,
-    _active_entry,
-    _check_amount,
-    _default_date,
-    _lock,
-    _sync,
-    _write_entry,
-    close_locked,
+    User,
+    active_entry,
+    check_amount,
+    default_date,
     local_today,
+    lock,
+    new_customer,
+    sync,
+    write_closing_entry,
 )
+from opportunities.services.errors import Refusal
+from opportunities.services.lifecycle import close_locked
 
 
 @transaction.atomic
@@ -36,9 +38,7 @@ def create_customer(contact: Contact, *, user=None) -> Customer:
     existing = Customer.objects.filter(contact=contact).first()
     if existing is not None:
         raise Refusal("customer_exists", contact=contact.number, customer=existing.number)
-    customer = Customer.objects.create(name=contact.name, contact=contact)
-    contact.quotes.filter(customer__isnull=True, status=Quote.Status.OPEN).update(customer=customer)
-    return customer
+    return new_customer(contact)
 
 
 @transaction.atomic
@@ -50,7 +50,7 @@ def create_quote(
     expected_version: int | None = None,
 ) -> Quote:
     """Make an empty quote for an in-progress opportunity of a company and link it."""
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     if locked.status != Opportunity.Status.IN_PROGRESS:
         raise Refusal("not_in_progress", number=locked.number)
     if not locked.contact.is_company:
@@ -66,7 +66,7 @@ def create_quote(
     locked.quote = quote
     locked.version += 1
     locked.save(update_fields=["quote", "version"])
-    _sync(opportunity, locked)
+    sync(opportunity, locked)
     return quote
 
 
@@ -78,7 +78,7 @@ def _lock_quote(
     With `expected_version`, a change based on a stale view of the opportunity is refused.
     """
     opportunity = Opportunity.objects.filter(quote_id=quote.pk).first()
-    locked_opportunity = _lock(opportunity, None) if opportunity is not None else None
+    locked_opportunity = lock(opportunity, None) if opportunity is not None else None
     if locked_opportunity is not None and locked_opportunity.quote_id != quote.pk:
         locked_opportunity = None  # unlinked in the meantime
     if (
@@ -156,15 +156,15 @@ def _check_line(
     """The line's figures, its amount and the quote's total with it must be amounts the columns
     hold: the total becomes the opportunity's estimated value and the won order's value."""
     column = QuoteLine._meta.get_field("quantity")
-    _check_amount(
+    check_amount(
         quantity, largest=Decimal(10) ** (column.max_digits - column.decimal_places) - CENT
     )
-    _check_amount(unit_price)
+    check_amount(unit_price)
     # Both checked, quantity x price has at most 27 digits: exact in the default context.
     amount = (Decimal(quantity) * Decimal(unit_price)).quantize(CENT)
-    _check_amount(amount)
+    check_amount(amount)
     others = quote.lines.all() if replacing is None else quote.lines.exclude(pk=replacing.pk)
-    _check_amount(sum((line.amount for line in others), amount))
+    check_amount(sum((line.amount for line in others), amount))
 
 
 def _touch(opportunity: Opportunity | None) -> None:
@@ -181,7 +181,7 @@ def make_order(
     close_code: CloseOpportunityCode | None = None,
     date_closed: datetime.date | None = None,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
     expected_version: int | None = None,
 ) -> SalesOrder:
     """Turn an open quote into an order; an in-progress opportunity is won in the same step."""
@@ -254,7 +254,7 @@ def delete_order(
     order: SalesOrder,
     *,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
     expected_version: int | None = None,
 ) -> None:
     """Delete an order; the won opportunity it belongs to becomes lost (no close code).
@@ -262,27 +262,19 @@ def delete_order(
     With `expected_version`, a deletion based on a stale view of the opportunity is refused.
     """
     opportunity = Opportunity.objects.filter(order_id=order.pk).first()
-    locked = _lock(opportunity, expected_version) if opportunity is not None else None
+    locked = lock(opportunity, expected_version) if opportunity is not None else None
     order = SalesOrder.objects.select_for_update().get(pk=order.pk)
     if locked is not None:
-        active = _active_entry(locked)
-        date = _default_date(active, today)
+        active = active_entry(locked)
         locked.order = None
-        _write_entry(
+        write_closing_entry(
             locked,
             active,
-            user=user,
-            action_taken=OpportunityEntry.Action.LOST,
-            stage=None,
-            date_of_change=date,
-            date_closed=date,
-            estimated_close_date=date,
-            estimated_value=locked.estimated_value,
-            completed=Decimal(100),
-            chances_of_success=Decimal(0),
-            probability=Decimal(0),
-            calcd_current_value=Decimal(0),
+            outcome=CloseOpportunityCode.Type.LOST,
+            date_closed=default_date(active, today),
+            sales_value=None,
             close_code=None,
+            user=user,
         )
-        _sync(opportunity, locked)
+        sync(opportunity, locked)
     order.delete()

@@ -2,15 +2,14 @@
 
 from enum import Enum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact, Salesperson
 from opportunities import permissions
 from opportunities.models import Opportunity
+from opportunities.services.core import User, lock, save_changes, sync
 from opportunities.services.errors import Refusal
-from opportunities.services.lifecycle import _lock, _save_changes, _sync
 from salescycles.models import SalesCycle
 
 
@@ -33,7 +32,7 @@ def change_opportunity(
     contact: Contact | Unset | None = UNSET,
     sales_cycle: SalesCycle | Unset | None = UNSET,
     expected_version: int | None = None,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | None = None,
 ) -> Opportunity:
     """Change the fields given, and only those; the version moves when one changes.
 
@@ -43,7 +42,7 @@ def change_opportunity(
     cycle, the cycle of a started opportunity, a contact outside the started one's company.
     Those come as a `ValidationError` by field, each with its code, and `code` set to the first.
     """
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     if locked.closed:
         raise Refusal("closed", number=locked.number)
     given = {
@@ -81,8 +80,8 @@ def change_opportunity(
         locked._as_locked[f.attname] != getattr(locked, f.attname) for f in _given_fields(given)
     ):
         locked.version += 1
-        _save_changes(locked)
-    _sync(opportunity, locked)
+        save_changes(locked)
+    sync(opportunity, locked)
     return opportunity
 
 

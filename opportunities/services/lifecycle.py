@@ -5,45 +5,29 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.formats import number_format
 
-from contacts.models import Contact, Customer, Salesperson
+from contacts.models import Contact, Salesperson
 from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
+from opportunities.services.core import (
+    CENT,
+    HUNDRED,
+    ZERO,
+    User,
+    active_entry,
+    check_amount,
+    check_date,
+    default_date,
+    in_range,
+    local_today,
+    lock,
+    sync,
+    write_closing_entry,
+    write_entry,
+)
 from opportunities.services.errors import Refusal
-from salescycles import formulas
 from salescycles.models import SalesCycle, SalesCycleStage
 
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
-
 UPDATE_ACTIONS = ("first", "next", "previous", "skip", "jump", "update")
-
-# The largest amount an opportunity's values, a quote line's price and amount and a quote's
-# total may come to. The money columns hold 18 digits with 2 decimals, but SQLite keeps
-# decimals as floating-point numbers good to 15 significant digits (Django's SQLite backend
-# rounds what it reads to 15): a 16-digit amount would come back rounded, and
-# 9,999,999,999,999,999.99 would come back as 10^16, which no page could then read. One limit
-# on both databases: 15 digits, cents included (just under ten trillion).
-SIGNIFICANT_DIGITS = 15
-MONEY_COLUMNS = [
-    Opportunity._meta.get_field("estimated_value"),
-    Opportunity._meta.get_field("calcd_current_value"),
-    OpportunityEntry._meta.get_field("estimated_value"),
-    OpportunityEntry._meta.get_field("calcd_current_value"),
-]
-LARGEST_AMOUNT = (
-    min(
-        Decimal(10) ** (min(column.max_digits, SIGNIFICANT_DIGITS) - column.decimal_places)
-        for column in MONEY_COLUMNS
-    )
-    - CENT
-)
-
-
-def local_today() -> datetime.date:
-    return timezone.localdate()
 
 
 # --- reading the state -------------------------------------------------------------------------
@@ -131,7 +115,7 @@ def update_defaults(
         to_stage if to_stage in targets else (default_target(action, targets) if targets else None)
     )
     active = opportunity.active_entry
-    date_of_change = date_of_change or _default_date(active, today)
+    date_of_change = date_of_change or default_date(active, today)
     quote = opportunity.open_quote
     defaults = {
         "to_stage": target,
@@ -153,71 +137,10 @@ def _default_close_date(
         close_date = stage.close_date(date_of_change)
     except ValidationError:
         return None
-    return close_date if _in_range(close_date) else None
+    return close_date if in_range(close_date) else None
 
 
-# --- helpers on the locked row -----------------------------------------------------------------
-
-
-def _lock(opportunity: Opportunity, expected_version: int | None) -> Opportunity:
-    """The opportunity's row, locked until the transaction ends, as it is now."""
-    # Lock first, read second. A SELECT ... FOR UPDATE that waited for another transaction
-    # returns the locked row's new version, but on PostgreSQL the rows joined to it (current
-    # stage, quote) come from the snapshot taken before the wait: a concurrent "next" would
-    # leave the new entry without its previous stage, a concurrent quote would be seen as
-    # linked but missing. A read after the lock is granted sees everything committed.
-    list(Opportunity.objects.select_for_update().filter(pk=opportunity.pk).values_list("pk"))
-    locked = Opportunity.objects.select_related(
-        "sales_cycle", "current_stage", "contact", "salesperson", "quote"
-    ).get(pk=opportunity.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise Refusal("stale", number=locked.number)
-    locked._as_locked = _column_values(locked)
-    return locked
-
-
-def _column_values(opportunity: Opportunity) -> dict:
-    return {field.attname: getattr(opportunity, field.attname) for field in COLUMNS}
-
-
-def _save_changes(opportunity: Opportunity) -> None:
-    """Save the columns changed since the row was locked: not a full 20-column UPDATE."""
-    as_locked = getattr(opportunity, "_as_locked", None)
-    if as_locked is None:
-        opportunity.save()
-        return
-    now = _column_values(opportunity)
-    changed = [field.name for field in COLUMNS if now[field.attname] != as_locked[field.attname]]
-    opportunity.save(update_fields=changed)
-    opportunity._as_locked = now
-
-
-def _sync(target: Opportunity, source: Opportunity) -> None:
-    """Give the caller's instance the state that was written."""
-    if target is source:
-        return
-    for field in Opportunity._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-    for name in ("current_stage", "quote", "order", "sales_cycle", "contact", "salesperson"):
-        if Opportunity._meta.get_field(name).is_cached(source):
-            setattr(target, name, getattr(source, name))
-
-
-def _active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
-    # At most one row (a partial unique constraint); no ORDER BY, and only what is used.
-    found = list(
-        OpportunityEntry.objects.filter(opportunity_id=opportunity.pk, active=True).only(
-            "pk", "date_of_change", "estimated_value", "active", "days_open"
-        )
-    )
-    return found[0] if found else None
-
-
-def _default_date(active: OpportunityEntry | None, today: datetime.date | None) -> datetime.date:
-    today = today or local_today()
-    if active is not None and active.date_of_change > today:
-        return active.date_of_change
-    return today
+# --- the figures of an entry ------------------------------------------------------------------
 
 
 def _probability(cycle: SalesCycle, chances: Decimal, completed: Decimal) -> Decimal:
@@ -231,71 +154,6 @@ def _current_value(estimated_value: Decimal, probability: Decimal) -> Decimal:
 def _check_chances(chances: Decimal) -> None:
     if not ZERO < Decimal(chances) <= HUNDRED:
         raise Refusal("chances_invalid")
-
-
-def _in_range(date: datetime.date) -> bool:
-    return formulas.FIRST_DATE <= date <= formulas.LAST_DATE
-
-
-def _check_date(date: datetime.date) -> None:
-    """A date the user gives (or a formula makes) must be one of the accepted dates."""
-    if not _in_range(date):
-        raise Refusal(
-            "date_out_of_range", date=date, first=formulas.FIRST_DATE, last=formulas.LAST_DATE
-        )
-
-
-def _check_amount(amount: Decimal, *, largest: Decimal = LARGEST_AMOUNT) -> None:
-    """An amount must be one the money columns hold on every database (`LARGEST_AMOUNT`)."""
-    amount = Decimal(amount)
-    if not amount.is_finite() or abs(amount) > largest:
-        shown = number_format(largest, decimal_pos=2, force_grouping=True)
-        raise Refusal("amount_too_large", largest=shown)
-
-
-def _write_entry(
-    opportunity: Opportunity,
-    active: OpportunityEntry | None,
-    *,
-    user,
-    **values,
-) -> OpportunityEntry:
-    """Close the active entry, write the new one and copy its figures onto the opportunity."""
-    date_of_change = values["date_of_change"]
-    if active is not None:
-        active.active = False
-        active.days_open = (date_of_change - active.date_of_change).days
-        active.save(update_fields=["active", "days_open"])
-    stage = values.get("stage")
-    entry = OpportunityEntry.objects.create(
-        opportunity=opportunity,
-        sales_cycle=opportunity.sales_cycle,
-        stage_description=stage.description if stage else "",
-        previous_stage=opportunity.current_stage.stage if opportunity.current_stage else None,
-        contact=opportunity.contact,
-        salesperson=opportunity.salesperson,
-        active=True,
-        created_by=user if user is not None and user.is_authenticated else None,
-        **values,
-    )
-    opportunity.current_stage = stage
-    opportunity.estimated_value = entry.estimated_value
-    opportunity.chances_of_success = entry.chances_of_success
-    opportunity.completed = entry.completed
-    opportunity.probability = entry.probability
-    opportunity.calcd_current_value = entry.calcd_current_value
-    opportunity.estimated_close_date = entry.estimated_close_date
-    if entry.action_taken in (OpportunityEntry.Action.WON, OpportunityEntry.Action.LOST):
-        opportunity.status = entry.action_taken
-        opportunity.date_closed = entry.date_closed
-    else:
-        opportunity.status = Opportunity.Status.IN_PROGRESS
-    opportunity.version += 1
-    _save_changes(opportunity)
-    return entry
-
-
-COLUMNS = [field for field in Opportunity._meta.concrete_fields if not field.primary_key]
 
 
 def _stage_entry_values(
@@ -313,7 +171,7 @@ def _stage_entry_values(
     close_date = estimated_close_date or stage.close_date(date_of_change)
     if close_date < date_of_change:
         raise Refusal("close_date_before_change", close_date=close_date, date=date_of_change)
-    _check_date(close_date)
+    check_date(close_date)
     probability = _probability(opportunity.sales_cycle, chances, stage.completed)
     return {
         "stage": stage,
@@ -343,7 +201,7 @@ def create_opportunity(
     chances_of_success: Decimal | None = None,
     estimated_close_date: datetime.date | None = None,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
 ) -> Opportunity:
     """Create an opportunity, optionally on the first stage of its cycle (SPEC 3.3)."""
     today = today or local_today()
@@ -381,7 +239,7 @@ def create_opportunity(
         raise Refusal("no_stages", cycle=sales_cycle.code)
     if estimated_value is None or Decimal(estimated_value) <= ZERO:
         raise Refusal("estimated_value_required")
-    _check_amount(estimated_value)
+    check_amount(estimated_value)
     if estimated_close_date is not None and estimated_close_date < today:
         raise Refusal("close_date_before_change", close_date=estimated_close_date, date=today)
     values = _stage_entry_values(
@@ -393,7 +251,7 @@ def create_opportunity(
         estimated_close_date=estimated_close_date,
     )
     opportunity.save()
-    _write_entry(opportunity, None, user=user, action_taken=OpportunityEntry.Action.FIRST, **values)
+    write_entry(opportunity, None, user=user, action_taken=OpportunityEntry.Action.FIRST, **values)
     return opportunity
 
 
@@ -402,11 +260,11 @@ def activate_first_stage(
     opportunity: Opportunity,
     *,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
     expected_version: int | None = None,
 ) -> OpportunityEntry:
     """Put a not-started opportunity on the lowest stage, with estimated value 0 (SPEC 3.3)."""
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     if locked.closed:
         raise Refusal("closed", number=locked.number)
     if locked.status != Opportunity.Status.NOT_STARTED:
@@ -423,10 +281,10 @@ def activate_first_stage(
         chances_of_success=None,
         estimated_close_date=None,
     )
-    entry = _write_entry(
+    entry = write_entry(
         locked, None, user=user, action_taken=OpportunityEntry.Action.FIRST, **values
     )
-    _sync(opportunity, locked)
+    sync(opportunity, locked)
     return entry
 
 
@@ -441,23 +299,23 @@ def update_opportunity(
     chances_of_success: Decimal | None = None,
     estimated_close_date: datetime.date | None = None,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
     expected_version: int | None = None,
 ) -> OpportunityEntry:
     """Move the opportunity to another stage, or update its figures on the current one (3.4)."""
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     if locked.closed:
         raise Refusal("closed", number=locked.number)
     stages = cycle_stages(locked.sales_cycle)
     targets = available_actions(locked, stages=stages).get(action)
     if not targets:
         raise Refusal("action_not_offered", number=locked.number)
-    active = _active_entry(locked)
+    active = active_entry(locked)
     if date_of_change is None:
-        date_of_change = _default_date(active, today)
+        date_of_change = default_date(active, today)
     elif active is not None and date_of_change < active.date_of_change:
         raise Refusal("date_before_last_change", date=date_of_change, last=active.date_of_change)
-    _check_date(date_of_change)
+    check_date(date_of_change)
     if to_stage is None:
         target = default_target(action, targets)
     elif to_stage.pk in {stage.pk for stage in targets}:
@@ -470,7 +328,7 @@ def update_opportunity(
         estimated_value = active.estimated_value if active else ZERO
     if Decimal(estimated_value) <= ZERO:
         raise Refusal("estimated_value_required")
-    _check_amount(estimated_value)
+    check_amount(estimated_value)
     values = _stage_entry_values(
         locked,
         target,
@@ -479,14 +337,14 @@ def update_opportunity(
         chances_of_success=chances_of_success,
         estimated_close_date=estimated_close_date,
     )
-    entry = _write_entry(
+    entry = write_entry(
         locked,
         active,
         user=user,
         action_taken=_action_taken(action, target, stages, locked),
         **values,
     )
-    _sync(opportunity, locked)
+    sync(opportunity, locked)
     return entry
 
 
@@ -521,11 +379,11 @@ def close_opportunity(
     date_closed: datetime.date | None = None,
     sales_value: Decimal | None = None,
     today: datetime.date | None = None,
-    user=None,
+    user: User | None = None,
     expected_version: int | None = None,
 ) -> OpportunityEntry:
     """Close a not-started or in-progress opportunity as won or lost (SPEC 3.5)."""
-    locked = _lock(opportunity, expected_version)
+    locked = lock(opportunity, expected_version)
     entry = close_locked(
         locked,
         outcome=outcome,
@@ -535,7 +393,7 @@ def close_opportunity(
         today=today,
         user=user,
     )
-    _sync(opportunity, locked)
+    sync(opportunity, locked)
     return entry
 
 
@@ -547,9 +405,9 @@ def close_locked(
     date_closed: datetime.date | None,
     sales_value: Decimal | None,
     today: datetime.date | None,
-    user,
+    user: User | None,
 ) -> OpportunityEntry:
-    """Close an opportunity whose row the caller has locked."""
+    """Close an opportunity whose row the caller has locked, by the rules of SPEC 3.5."""
     if locked.closed:
         raise Refusal("closed", number=locked.number)
     if outcome not in CloseOpportunityCode.Type.values:
@@ -562,45 +420,24 @@ def close_locked(
             code=close_code.code,
             outcome=CloseOpportunityCode.Type(outcome).label.lower(),
         )
-    active = _active_entry(locked)
+    active = active_entry(locked)
     if date_closed is None:
-        date_closed = _default_date(active, today)
+        date_closed = default_date(active, today)
     elif active is not None and date_closed < active.date_of_change:
         raise Refusal("date_before_last_change", date=date_closed, last=active.date_of_change)
-    _check_date(date_closed)
-    won = outcome == CloseOpportunityCode.Type.WON
-    if won:
+    check_date(date_closed)
+    if outcome == CloseOpportunityCode.Type.WON:
         quote = locked.open_quote
         sales_value = quote.total if quote is not None else sales_value
         if sales_value is None or Decimal(sales_value) <= ZERO:
             raise Refusal("sales_value_required")
-        _check_amount(sales_value)
-    entry = _write_entry(
+        check_amount(sales_value)
+    return write_closing_entry(
         locked,
         active,
-        user=user,
-        action_taken=outcome,
-        stage=None,
-        date_of_change=date_closed,
+        outcome=outcome,
         date_closed=date_closed,
-        estimated_close_date=date_closed,
-        estimated_value=locked.estimated_value,
-        completed=HUNDRED,
-        chances_of_success=HUNDRED if won else ZERO,
-        probability=HUNDRED if won else ZERO,
-        calcd_current_value=Decimal(sales_value).quantize(CENT, ROUND_HALF_UP) if won else ZERO,
+        sales_value=sales_value,
         close_code=close_code,
+        user=user,
     )
-    if won:
-        make_customer_of(locked.contact)
-    return entry
-
-
-def make_customer_of(contact: Contact) -> Customer:
-    """Won opportunities make their contact's company (or the contact) a customer."""
-    buyer = contact.company_contact or contact
-    customer = Customer.objects.filter(contact=buyer).first()
-    if customer is None:
-        customer = Customer.objects.create(name=buyer.name, contact=buyer)
-        buyer.quotes.filter(customer__isnull=True, status="open").update(customer=customer)
-    return customer
