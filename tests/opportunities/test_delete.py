@@ -1,8 +1,10 @@
-"""Deleting closed opportunities is a database-level fast delete (SPEC 2 and 3.6).
+"""Deleting opportunities, one or a batch: only closed ones, with their entries.
 
-The entries reference their opportunity with `DB_CASCADE`, so Django deletes opportunities
-with one DELETE per batch and the database removes the entries; the batch job works in chunks,
-one DELETE each.
+Deleting is a database-level fast delete: the entries reference their opportunity with
+`DB_CASCADE`, so Django deletes opportunities with one DELETE per batch and the database
+removes the entries; the batch job works in chunks, one DELETE each.
+
+A refusal asserts its code and that nothing was written (`assert_refused`).
 """
 
 import datetime
@@ -21,6 +23,8 @@ from opportunities.services.deletion import (
     delete_closed_opportunities_for_a_while,
 )
 from salescycles.models import SalesCycle
+from tests.opportunities.steps import FEB_10, JAN_20, next_on_jan_20, reloaded
+from tests.snapshots import assert_refused, database_state
 
 D = datetime.date
 JAN_31 = D(2024, 1, 31)
@@ -125,6 +129,99 @@ class Ledger:
 @pytest.fixture
 def ledger(fx):
     return Ledger(fx)
+
+
+# --- one opportunity -----------------------------------------------------------------------
+
+
+def test_deleting_a_won_opportunity_removes_it_and_its_entries(fx, opp_a):
+    next_on_jan_20(opp_a)
+    services.close_opportunity(
+        opp_a, outcome="won", close_code=fx.W_PRICE, sales_value=Decimal(9000), today=FEB_10
+    )
+    assert OpportunityEntry.objects.filter(opportunity_id=opp_a.pk).count() == 3
+
+    services.delete_opportunity(opp_a)
+
+    assert not Opportunity.objects.filter(pk=opp_a.pk).exists()
+    assert not OpportunityEntry.objects.filter(opportunity_id=opp_a.pk).exists()
+
+
+def test_deleting_an_opportunity_in_progress_is_refused_as_not_closed(fx, opp_a):
+    error = assert_refused("not_closed", services.delete_opportunity, opp_a)
+    assert error.messages == ["You can only delete closed opportunities."]
+
+
+def test_deleting_a_not_started_opportunity_is_refused_as_not_closed(fx, not_started):
+    assert_refused("not_closed", services.delete_opportunity, not_started)
+
+
+def test_the_model_refuses_to_delete_an_open_opportunity(fx, opp_a):
+    assert_refused("not_closed", reloaded(opp_a).delete)
+
+
+def test_a_delete_based_on_a_stale_version_is_refused(fx, opp_a):
+    seen = reloaded(opp_a).version
+    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    error = assert_refused("stale", services.delete_opportunity, opp_a, expected_version=seen)
+    assert opp_a.number in error.messages[0]
+
+
+# --- a batch: the three opportunities of the fixture's story --------------------------------
+
+
+@pytest.fixture
+def batch(fx):
+    """OP1 won by JO on 2024-01-31, OP2 lost by AH on 2024-02-10, OP3 in progress by JO."""
+    op1 = fx.create_opp_a(description="OP1")
+    services.close_opportunity(
+        op1, outcome="won", close_code=fx.W_PRICE, sales_value=Decimal(9000), today=JAN_31
+    )
+    op2 = fx.create_opp_a(description="OP2", salesperson=fx.AH)
+    services.close_opportunity(op2, outcome="lost", close_code=fx.L_COMP, today=FEB_10)
+    op3 = fx.create_opp_a(description="OP3")
+    return op1, op2, op3
+
+
+def remaining():
+    return set(Opportunity.objects.values_list("description", flat=True))
+
+
+def test_batch_deletion_by_salesperson_deletes_only_their_closed_opportunities(fx, batch):
+    assert services.delete_closed_opportunities(salesperson=fx.JO) == 1
+    assert remaining() == {"OP2", "OP3"}
+
+
+def test_batch_deletion_by_date_closed_deletes_only_those_closed_in_the_range(fx, batch):
+    deleted = services.delete_closed_opportunities(
+        date_closed_from=D(2024, 2, 1), date_closed_to=D(2024, 2, 29)
+    )
+    assert deleted == 1
+    assert remaining() == {"OP1", "OP3"}
+
+
+def test_batch_deletion_without_filters_deletes_every_closed_opportunity(fx, batch):
+    """OP3, in progress, stays with its entries."""
+    *_, op3 = batch
+    assert services.delete_closed_opportunities() == 2
+    assert remaining() == {"OP3"}
+    assert set(OpportunityEntry.objects.values_list("opportunity_id", flat=True)) == {op3.pk}
+
+
+def test_batch_deletion_dry_run_counts_and_deletes_nothing(fx, batch):
+    before = database_state(setup=True)
+    assert services.delete_closed_opportunities(dry_run=True) == 2
+    assert services.delete_closed_opportunities(salesperson=fx.JO, dry_run=True) == 1
+    assert database_state(setup=True) == before
+
+
+def test_batch_deletion_never_deletes_open_opportunities(fx, opp_a, not_started):
+    before = database_state(setup=True)
+    assert services.delete_closed_opportunities() == 0
+    assert database_state(setup=True) == before
+
+
+# --- how it deletes: one statement per chunk -------------------------------------------------
 
 
 def test_opportunities_can_be_fast_deleted():
@@ -293,7 +390,7 @@ def test_filters_combine(fx, ledger):
 
 
 def test_setup_data_can_be_deleted_once_its_closed_opportunities_are(fx, ledger):
-    """SPEC 3.9's advice: delete the closed opportunities first, then the setup data."""
+    """Setup data in use is protected; once its closed opportunities are deleted, it goes."""
     salesperson = Salesperson.objects.create(code="GONE", name="Gone")
     contact = Contact.objects.create(name="Gone Inc", salesperson=salesperson)
     ledger.add(3, salesperson=salesperson, contact=contact)
