@@ -73,9 +73,17 @@ def refresh_attrs(url: str) -> dict:
 
 
 class VersionForm(forms.Form):
-    """What every dialog on an opportunity carries: the version the user saw."""
+    """What every dialog and button on an opportunity posts: the version the user saw.
+
+    `required=False` where there may be no opportunity to check (a quote or an order whose
+    opportunity was deleted): left empty, the service checks no version.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].required = required
 
 
 class OpportunityCreateForm(forms.Form):

@@ -6,12 +6,14 @@ they look after, and new opportunities for themselves). Views and templates ask 
 functions, so a button the user may not use is not shown and its URL refuses.
 """
 
+from django.contrib.auth.models import User
+
 from contacts.models import Contact, Salesperson
 from opportunities import services
 from opportunities.models import Opportunity, Quote, SalesOrder
 
 
-def salesperson_id_of(user) -> int | None:
+def salesperson_id_of(user: User) -> int | None:
     """The salesperson a logged-in user is, if any (cached on the user for the request)."""
     if not hasattr(user, "_salesperson_id"):
         salesperson = getattr(user, "salesperson", None) if user.is_authenticated else None
@@ -19,19 +21,19 @@ def salesperson_id_of(user) -> int | None:
     return user._salesperson_id
 
 
-def acts_on_all(user) -> bool:
+def acts_on_all(user: User) -> bool:
     """A sales manager: acts for every salesperson."""
     return user.has_perm("opportunities.act_on_all_opportunities")
 
 
-def acts_for(user, salesperson_id: int | None) -> bool:
+def acts_for(user: User, salesperson_id: int | None) -> bool:
     """Managers act for every salesperson, anyone else only for the salesperson they are."""
     if acts_on_all(user):
         return True
     return salesperson_id is not None and salesperson_id == salesperson_id_of(user)
 
 
-def can_act_on(user, opportunity: Opportunity) -> bool:
+def can_act_on(user: User, opportunity: Opportunity) -> bool:
     """Update, close, quote and order: managers on every opportunity, salespeople on theirs."""
     return user.has_perm("opportunities.change_opportunity") and acts_for(
         user, opportunity.salesperson_id
@@ -39,7 +41,7 @@ def can_act_on(user, opportunity: Opportunity) -> bool:
 
 
 def can_act_on_document(
-    user, document: Quote | SalesOrder, opportunity: Opportunity | None
+    user: User, document: Quote | SalesOrder, opportunity: Opportunity | None
 ) -> bool:
     """A quote or order follows its opportunity; once that is deleted, its own salesperson."""
     if opportunity is not None:
@@ -47,32 +49,32 @@ def can_act_on_document(
     return acts_for(user, document.salesperson_id)
 
 
-def may_change_quote(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+def may_change_quote(user: User, quote: Quote, opportunity: Opportunity | None) -> bool:
     """Edit the lines of a quote (`opportunity`: the one linking it, if any)."""
     return user.has_perm("opportunities.change_quote") and can_act_on_document(
         user, quote, opportunity
     )
 
 
-def may_make_order(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+def may_make_order(user: User, quote: Quote, opportunity: Opportunity | None) -> bool:
     return user.has_perm("opportunities.add_salesorder") and may_change_quote(
         user, quote, opportunity
     )
 
 
-def may_delete_quote(user, quote: Quote, opportunity: Opportunity | None) -> bool:
+def may_delete_quote(user: User, quote: Quote, opportunity: Opportunity | None) -> bool:
     return user.has_perm("opportunities.delete_quote") and may_change_quote(
         user, quote, opportunity
     )
 
 
-def may_delete_order(user, order: SalesOrder, opportunity: Opportunity | None) -> bool:
+def may_delete_order(user: User, order: SalesOrder, opportunity: Opportunity | None) -> bool:
     return user.has_perm("opportunities.delete_salesorder") and can_act_on_document(
         user, order, opportunity
     )
 
 
-def can_create(user) -> bool:
+def can_create(user: User) -> bool:
     """New opportunities: a manager for anyone, a salesperson for themselves (so a user of the
     salesperson role who is no salesperson creates none)."""
     return user.has_perm("opportunities.add_opportunity") and (
@@ -80,7 +82,7 @@ def can_create(user) -> bool:
     )
 
 
-def sole_salesperson(user) -> Salesperson | None:
+def sole_salesperson(user: User) -> Salesperson | None:
     """Whom a salesperson's new opportunities are for: themselves. None for a manager, who
     chooses anyone (or the contact's salesperson)."""
     if acts_on_all(user):
@@ -88,24 +90,24 @@ def sole_salesperson(user) -> Salesperson | None:
     return getattr(user, "salesperson", None)
 
 
-def can_assign(user, salesperson) -> bool:
+def can_assign(user: User, salesperson) -> bool:
     """Whose opportunity a user may make one: managers anyone's, salespeople only their own."""
     if user.has_perm("opportunities.act_on_all_opportunities"):
         return True
     return salesperson is not None and salesperson.pk == salesperson_id_of(user)
 
 
-def can_delete(user) -> bool:
+def can_delete(user: User) -> bool:
     """Deleting closed opportunities, one or in a batch: sales managers."""
     return user.has_perm("opportunities.delete_opportunity")
 
 
-def can_create_customer(user, contact: Contact) -> bool:
+def can_create_customer(user: User, contact: Contact) -> bool:
     """Make a contact a customer: its salesperson, or a manager."""
     return user.has_perm("contacts.add_customer") and acts_for(user, contact.salesperson_id)
 
 
-def row_commands(user, opportunity: Opportunity) -> set[str]:
+def row_commands(user: User, opportunity: Opportunity) -> set[str]:
     """The commands a row or card shows: what the state offers and the user may do."""
     offered = services.commands_offered(opportunity)
     allowed = set()

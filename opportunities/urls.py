@@ -14,6 +14,11 @@ urlpatterns = [
     path("opportunities/<str:number>/update/", dialogs.opportunity_update, name="update"),
     path("opportunities/<str:number>/activate/", dialogs.opportunity_activate, name="activate"),
     path("opportunities/<str:number>/close/", dialogs.opportunity_close, name="close"),
+    path(
+        "opportunities/<str:number>/close/code/",
+        dialogs.close_code_add,
+        name="close_code_add",
+    ),
     path("opportunities/<str:number>/delete/", dialogs.opportunity_delete, name="delete"),
     path("opportunities/<str:number>/quote/", documents.quote_create, name="create_quote"),
     path("quotes/<str:number>/", documents.QuoteDetailView.as_view(), name="quote_detail"),

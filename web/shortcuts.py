@@ -5,9 +5,11 @@ cards).
 """
 
 import datetime
+from collections.abc import Iterable
 from urllib.parse import quote as percent_encode
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -110,7 +112,7 @@ class ResultsPartialMixin:
 LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
 
 
-def list_rows(user, opportunities) -> list[Opportunity]:
+def list_rows(user: User, opportunities: Iterable[Opportunity]) -> list[Opportunity]:
     """Opportunities as the shared table's rows: their commands and links worked out."""
     rows = list(opportunities)
     for opportunity in rows:

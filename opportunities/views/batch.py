@@ -1,6 +1,7 @@
 """The batch job "Delete opportunities": filters, preview, confirmation, progress."""
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -52,7 +53,9 @@ def batch_delete(request: HttpRequest) -> HttpResponse:
     return batch_page(request, form)
 
 
-def batch_page(request: HttpRequest, form: BatchDeleteForm, error=None) -> HttpResponse:
+def batch_page(
+    request: HttpRequest, form: BatchDeleteForm, error: ValidationError | None = None
+) -> HttpResponse:
     """The page with the filters and, for valid ones, the preview and its confirmation."""
     context = {"form": form, "preview": None}
     if form.is_bound and form.is_valid():
@@ -114,12 +117,12 @@ def batch_step(request: HttpRequest, form: BatchDeleteForm) -> HttpResponse:
     return render(request, "opportunities/batch_delete.html", context)
 
 
-def batch_salt(user) -> str:
+def batch_salt(user: User) -> str:
     """A confirmation is good for the user it was made for only."""
     return f"opportunities.batch_delete.{user.pk}"
 
 
-def batch_confirmation(user, selection: dict, *, count: int, deleted: int = 0) -> str:
+def batch_confirmation(user: User, selection: dict, *, count: int, deleted: int = 0) -> str:
     """What the page posts back to delete: the previewed selection, the count the deletion
     started from and the running total, signed so that the browser cannot change them."""
     payload = {"filters": selection, "count": count, "deleted": deleted}

@@ -1,12 +1,15 @@
-"""The dialogs and buttons on one opportunity: new, update, activate, close, delete."""
+"""The dialogs and buttons on one opportunity: new, update, activate, close (with the close code
+added from it) and delete; and `Dialog`, the way every dialog works."""
 
 import datetime
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -42,157 +45,202 @@ def parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
-def parse_version(value: str | None, default: int | None) -> int | None:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
+def incomplete() -> ValidationError:
+    return ValidationError(
+        _("The form was incomplete. Reload the page and try again."), code="incomplete"
+    )
 
 
-def posted_version(request: HttpRequest) -> int | None:
-    """The opportunity version a button or dialog was rendered with (its hidden field).
+def seen_version(data: QueryDict, *, required: bool = True) -> int | None:
+    """The version of the opportunity the page was shown with (the `version` a dialog or button
+    posts); missing or not a number, the request is refused as incomplete."""
+    form = VersionForm(data, required=required)
+    if not form.is_valid():
+        raise incomplete()
+    return form.cleaned_data["version"]
 
-    A value that is not a number can match no version: the service refuses it as stale.
+
+class Dialog:
+    """A dialog, the same way for all: a GET shows the form; a POST checks it and `act`s, which
+    calls one service and answers the success (back, with a message). A refusal shows on the
+    form; a stale one (the opportunity changed since the dialog was shown) first loads the
+    objects again, so that the form shows them as they are now and carries their version.
+
+    A dialog names its `template_name` and writes `load` (the objects of the URL, a 403 for a
+    user who may not act on them, and `back`), `get_form` (bound to posted data, or with the
+    values to start from) and `act`; `template_context` adds what its template shows.
     """
-    value = request.POST.get("version")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return 0
+
+    template_name: str
+    opportunity: Opportunity | None = None
+    back: str
+
+    def __init__(self, request: HttpRequest, number: str | None = None):
+        self.request = request
+        self.number = number
+        self.load()
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def get_form(self, data: QueryDict | None = None) -> forms.Form:
+        raise NotImplementedError
+
+    def act(self, form: forms.Form) -> HttpResponse:
+        raise NotImplementedError
+
+    def template_context(self) -> dict:
+        return {"opportunity": self.opportunity}
+
+    def respond(self) -> HttpResponse:
+        if self.request.method != "POST":
+            return self.show(self.get_form())
+        form = self.get_form(self.request.POST)
+        if form.is_valid():
+            try:
+                return self.act(form)
+            except ValidationError as error:
+                if error.code == "stale":
+                    self.load()
+                    data = self.request.POST.copy()
+                    if self.opportunity is not None:
+                        data["version"] = str(self.opportunity.version)
+                    form = self.get_form(data)
+                    form.is_valid()
+                form.add_error(None, shown(error))
+        return self.show(form)
+
+    def show(self, form: forms.Form, **context) -> HttpResponse:
+        context = {"form": form, "back": self.back, **self.template_context(), **context}
+        return render_dialog(self.request, self.template_name, context)
+
+    def version_shown(self, query: QueryDict) -> int:
+        """The version a dialog opens with: the one a refresh of it carries, else the current."""
+        try:
+            return seen_version(query)
+        except ValidationError:
+            return self.opportunity.version
 
 
-def stale_form(form_class, request: HttpRequest, current: Opportunity, /, **kwargs):
-    """The posted form again, carrying the version the user now sees (after a stale refusal)."""
-    data = request.POST.copy()
-    data["version"] = str(current.version)
-    form = form_class(data, **kwargs)
-    form.is_valid()
-    return form
+# --- new opportunity ----------------------------------------------------------------------------
+
+
+class CreateDialog(Dialog):
+    """New opportunity; from a contact or salesperson card that one is fixed (query string)."""
+
+    template_name = "opportunities/opportunity_form.html"
+
+    def load(self) -> None:
+        if not permissions.can_create(self.request.user):
+            raise PermissionDenied
+        self.fixed = {}
+        if number := self.request.GET.get("contact"):
+            self.fixed["fixed_contact"] = get_object_or_404(Contact, number=number)
+        if code := self.request.GET.get("salesperson"):
+            self.fixed["fixed_salesperson"] = get_object_or_404(Salesperson, code=code)
+        self.back = safe_next(self.request, reverse("opportunities:list"))
+
+    def get_form(self, data: QueryDict | None = None) -> OpportunityCreateForm:
+        sole = permissions.sole_salesperson(self.request.user)
+        return OpportunityCreateForm(data, sole_salesperson=sole, **self.fixed)
+
+    def act(self, form: OpportunityCreateForm) -> HttpResponse:
+        data = form.cleaned_data
+        opportunity = services.create_opportunity(
+            description=data["description"],
+            contact=data["contact"],
+            salesperson=data["salesperson"],
+            sales_cycle=data["sales_cycle"],
+            priority=data["priority"],
+            activate_first_stage=data["activate_first_stage"],
+            estimated_value=data["estimated_value"],
+            chances_of_success=data["chances_of_success"],
+            estimated_close_date=data["estimated_close_date"],
+            user=self.request.user,
+        )
+        if opportunity.current_stage is not None:
+            message = _("%(number)s created on stage %(stage)s.") % {
+                "number": opportunity.number,
+                "stage": opportunity.current_stage.description,
+            }
+        else:
+            message = _("%(number)s created, not started.") % {"number": opportunity.number}
+        return done(self.request, message, opportunity.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request: HttpRequest) -> HttpResponse:
-    """New opportunity; from a contact or salesperson card that one is fixed (query string)."""
-    if not permissions.can_create(request.user):
-        raise PermissionDenied
-    fixed = {}
-    if number := request.GET.get("contact"):
-        fixed["fixed_contact"] = get_object_or_404(Contact, number=number)
-    if code := request.GET.get("salesperson"):
-        fixed["fixed_salesperson"] = get_object_or_404(Salesperson, code=code)
-    back = safe_next(request, reverse("opportunities:list"))
-    sole = permissions.sole_salesperson(request.user)
-    if request.method == "POST":
-        form = OpportunityCreateForm(request.POST, sole_salesperson=sole, **fixed)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                opportunity = services.create_opportunity(
-                    description=data["description"],
-                    contact=data["contact"],
-                    salesperson=data["salesperson"],
-                    sales_cycle=data["sales_cycle"],
-                    priority=data["priority"],
-                    activate_first_stage=data["activate_first_stage"],
-                    estimated_value=data["estimated_value"],
-                    chances_of_success=data["chances_of_success"],
-                    estimated_close_date=data["estimated_close_date"],
-                    user=request.user,
-                )
-            except ValidationError as error:
-                form.add_error(None, shown(error))
-            else:
-                if opportunity.current_stage is not None:
-                    message = _("%(number)s created on stage %(stage)s.") % {
-                        "number": opportunity.number,
-                        "stage": opportunity.current_stage.description,
-                    }
-                else:
-                    message = _("%(number)s created, not started.") % {"number": opportunity.number}
-                return done(request, message, opportunity.get_absolute_url())
-    else:
-        form = OpportunityCreateForm(sole_salesperson=sole, **fixed)
-    return render_dialog(
-        request,
-        "opportunities/opportunity_form.html",
-        {"form": form, "back": back, **fixed},
-    )
+    return CreateDialog(request).respond()
 
 
-# --- update, activate, close --------------------------------------------------------------------
+# --- update, activate ---------------------------------------------------------------------------
+
+
+class UpdateDialog(Dialog):
+    """Update opportunity: next, skip, previous, jump, update (SPEC 3.4)."""
+
+    template_name = "opportunities/update.html"
+
+    def load(self) -> None:
+        self.opportunity = opportunity_or_404(self.number)
+        require_act(self.request, self.opportunity)
+        self.actions = services.available_actions(self.opportunity)
+        self.back = safe_next(self.request, self.opportunity.get_absolute_url())
+
+    def get_form(self, data: QueryDict | None = None) -> UpdateForm:
+        kwargs = {
+            "opportunity": self.opportunity,
+            "actions": self.actions,
+            "refresh_url": reverse("opportunities:update", args=[self.opportunity.number]),
+        }
+        if data is not None:
+            return UpdateForm(data, **kwargs)
+        return UpdateForm(initial=self.initial(self.request.GET), **kwargs)
+
+    def initial(self, query: QueryDict) -> dict:
+        """The action asked for (or the first offered) and its defaults; a refresh keeps the
+        date of change typed."""
+        action = query.get("action")
+        if action not in self.actions:
+            action = next((name for name in UPDATE_ACTION_LABELS if name in self.actions), None)
+        initial = {"version": self.version_shown(query), "action": action}
+        if action is not None:
+            chosen = query.get("to_stage")
+            to_stage = next(
+                (stage for stage in self.actions[action] if str(stage.pk) == chosen), None
+            )
+            defaults = services.update_defaults(
+                self.opportunity,
+                action=action,
+                to_stage=to_stage,
+                date_of_change=parse_date(query.get("date_of_change")),
+            )
+            initial |= defaults
+            initial["to_stage"] = defaults["to_stage"].pk if defaults["to_stage"] else None
+        return initial
+
+    def act(self, form: UpdateForm) -> HttpResponse:
+        data = form.cleaned_data
+        entry = services.update_opportunity(
+            self.opportunity,
+            action=data["action"],
+            to_stage=data["to_stage"] if form.target_choice else None,
+            date_of_change=data["date_of_change"],
+            estimated_value=data["estimated_value"],
+            chances_of_success=data["chances_of_success"],
+            estimated_close_date=data["estimated_close_date"],
+            user=self.request.user,
+            expected_version=data["version"],
+        )
+        return done(self.request, update_message(self.opportunity, entry), self.back)
+
+    def template_context(self) -> dict:
+        return {"opportunity": self.opportunity, "actions": self.actions}
 
 
 @require_http_methods(["GET", "POST"])
 def opportunity_update(request: HttpRequest, number: str) -> HttpResponse:
-    """Update opportunity: next, skip, previous, jump, update (SPEC 3.4)."""
-    opportunity = opportunity_or_404(number)
-    require_act(request, opportunity)
-    back = safe_next(request, opportunity.get_absolute_url())
-    actions = services.available_actions(opportunity)
-    refresh_url = request.path
-    if request.method == "POST":
-        form = UpdateForm(
-            request.POST, opportunity=opportunity, actions=actions, refresh_url=refresh_url
-        )
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = services.update_opportunity(
-                    opportunity,
-                    action=data["action"],
-                    to_stage=data["to_stage"] if form.target_choice else None,
-                    date_of_change=data["date_of_change"],
-                    estimated_value=data["estimated_value"],
-                    chances_of_success=data["chances_of_success"],
-                    estimated_close_date=data["estimated_close_date"],
-                    user=request.user,
-                    expected_version=data["version"],
-                )
-            except ValidationError as error:
-                if error.code == "stale":
-                    opportunity = opportunity_or_404(number)
-                    actions = services.available_actions(opportunity)
-                    form = stale_form(
-                        UpdateForm,
-                        request,
-                        opportunity,
-                        opportunity=opportunity,
-                        actions=actions,
-                        refresh_url=refresh_url,
-                    )
-                form.add_error(None, shown(error))
-            else:
-                return done(request, update_message(opportunity, entry), back)
-    else:
-        action = request.GET.get("action")
-        if action not in actions:
-            action = next((name for name in UPDATE_ACTION_LABELS if name in actions), None)
-        initial = {
-            "version": parse_version(request.GET.get("version"), opportunity.version),
-            "action": action,
-        }
-        if action is not None:
-            targets = actions[action]
-            chosen = request.GET.get("to_stage")
-            to_stage = next((stage for stage in targets if str(stage.pk) == chosen), None)
-            defaults = services.update_defaults(
-                opportunity,
-                action=action,
-                to_stage=to_stage,
-                date_of_change=parse_date(request.GET.get("date_of_change")),
-            )
-            initial |= defaults
-            initial["to_stage"] = defaults["to_stage"].pk if defaults["to_stage"] else None
-        form = UpdateForm(
-            initial=initial, opportunity=opportunity, actions=actions, refresh_url=refresh_url
-        )
-    return render_dialog(
-        request,
-        "opportunities/update.html",
-        {"opportunity": opportunity, "form": form, "back": back, "actions": actions},
-    )
+    return UpdateDialog(request, number).respond()
 
 
 def update_message(opportunity: Opportunity, entry: OpportunityEntry) -> str:
@@ -208,12 +256,9 @@ def opportunity_activate(request: HttpRequest, number: str) -> HttpResponse:
     opportunity = opportunity_or_404(number)
     require_act(request, opportunity)
     back = safe_next(request, opportunity.get_absolute_url())
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return refused(request, incomplete(), back)
     try:
         entry = services.activate_first_stage(
-            opportunity, user=request.user, expected_version=form.cleaned_data["version"]
+            opportunity, user=request.user, expected_version=seen_version(request.POST)
         )
     except ValidationError as error:
         return refused(request, error, back)
@@ -224,126 +269,147 @@ def opportunity_activate(request: HttpRequest, number: str) -> HttpResponse:
     return done(request, message, back)
 
 
-def incomplete() -> ValidationError:
-    return ValidationError(_("The form was incomplete. Reload the page and try again."))
+# --- close --------------------------------------------------------------------------------------
+
+
+class CloseDialog(Dialog):
+    """Close opportunity as won or lost (SPEC 3.5); its "New close code" part posts to
+    `close_code_add`."""
+
+    template_name = "opportunities/close.html"
+
+    def load(self) -> None:
+        self.opportunity = opportunity_or_404(self.number)
+        require_act(self.request, self.opportunity)
+        self.back = safe_next(self.request, self.opportunity.get_absolute_url())
+        self.codes = list(CloseOpportunityCode.objects.all())
+        self.may_add_code = self.request.user.has_perm("opportunities.add_closeopportunitycode")
+
+    def get_form(self, data: QueryDict | None = None) -> CloseForm:
+        quote = self.opportunity.open_quote
+        kwargs = {
+            "codes": self.codes,
+            "quote_total": quote.total if quote else None,
+            "refresh_url": reverse("opportunities:close", args=[self.opportunity.number]),
+        }
+        if data is not None:
+            return CloseForm(data, **kwargs)
+        return CloseForm(initial=self.initial(self.carried()), **kwargs)
+
+    def carried(self) -> QueryDict:
+        """What the dialog opens with: the values of a refresh (or of a new close code)."""
+        return self.request.GET
+
+    def initial(self, query: QueryDict) -> dict:
+        """The values carried, else the defaults."""
+        outcome = query.get("outcome")
+        if outcome not in CloseOpportunityCode.Type.values:
+            outcome = CloseOpportunityCode.Type.WON
+        default_date = services.update_defaults(self.opportunity, action="update")["date_of_change"]
+        initial = {
+            "version": self.version_shown(query),
+            "outcome": outcome,
+            "date_closed": parse_date(query.get("date_closed")) or default_date,
+            "sales_value": query.get("sales_value") or self.opportunity.estimated_value or None,
+        }
+        chosen = query.get("close_code")
+        if any(code.code == chosen and code.type == outcome for code in self.codes):
+            initial["close_code"] = chosen
+        return initial
+
+    def act(self, form: CloseForm) -> HttpResponse:
+        data = form.cleaned_data
+        services.close_opportunity(
+            self.opportunity,
+            outcome=data["outcome"],
+            close_code=data["close_code"],
+            date_closed=data["date_closed"],
+            sales_value=data["sales_value"],
+            user=self.request.user,
+            expected_version=data["version"],
+        )
+        message = {
+            "won": _("%(number)s closed as won."),
+            "lost": _("%(number)s closed as lost."),
+        }[data["outcome"]] % {"number": self.opportunity.number}
+        return done(self.request, message, self.back)
+
+    def show(self, form: CloseForm, code_form: CloseCodeForm | None = None) -> HttpResponse:
+        """The dialog; with the "New close code" part for users who may add codes (its type
+        starts as the outcome chosen)."""
+        if code_form is None and self.may_add_code:
+            code_form = CloseCodeForm(prefix="new", initial={"type": form.chosen_outcome()})
+        return super().show(form, code_form=code_form)
 
 
 @require_http_methods(["GET", "POST"])
 def opportunity_close(request: HttpRequest, number: str) -> HttpResponse:
-    """Close opportunity as won or lost; a new close code can be added from here (SPEC 3.5)."""
-    opportunity = opportunity_or_404(number)
-    require_act(request, opportunity)
-    back = safe_next(request, opportunity.get_absolute_url())
-    codes = list(CloseOpportunityCode.objects.all())
-    quote = opportunity.open_quote
-    context = {"opportunity": opportunity, "back": back}
-    kwargs = {
-        "codes": codes,
-        "quote_total": quote.total if quote else None,
-        "refresh_url": request.path,
-    }
-    may_add_code = request.user.has_perm("opportunities.add_closeopportunitycode")
-    code_form = None
-    if request.method == "POST" and "add_code" in request.POST:
-        if not may_add_code:
+    return CloseDialog(request, number).respond()
+
+
+# The close dialog's fields that a new close code carries back to it.
+CLOSE_FIELDS = ("version", "outcome", "close_code", "date_closed", "sales_value", "next", "modal")
+
+
+class CloseCodeAdd(CloseDialog):
+    """Add close code, from the close dialog: added, the dialog opens again with the new code
+    chosen and what the user had typed; refused, the dialog shows why on the code's fields."""
+
+    def load(self) -> None:
+        super().load()
+        if not self.may_add_code:
             raise PermissionDenied
-        code_form = CloseCodeForm(request.POST, prefix="new")
-        outcome = request.POST.get("outcome")
-        if code_form.is_valid():
-            code = code_form.save()
-            codes.append(code)
-            context["notice"] = _("Close code %(code)s added.") % {"code": code.code}
-            outcome = code.type
-            code_form = None
-        initial = {
-            "version": parse_version(request.POST.get("version"), opportunity.version),
-            "outcome": outcome,
-            "close_code": code.code if code_form is None else request.POST.get("close_code"),
-            "date_closed": request.POST.get("date_closed"),
-            "sales_value": request.POST.get("sales_value"),
-        }
-        form = CloseForm(initial=initial, **kwargs)
-    elif request.method == "POST":
-        form = CloseForm(request.POST, **kwargs)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.close_opportunity(
-                    opportunity,
-                    outcome=data["outcome"],
-                    close_code=data["close_code"],
-                    date_closed=data["date_closed"],
-                    sales_value=data["sales_value"],
-                    user=request.user,
-                    expected_version=data["version"],
-                )
-            except ValidationError as error:
-                if error.code == "stale":
-                    opportunity = opportunity_or_404(number)
-                    quote = opportunity.open_quote
-                    kwargs["quote_total"] = quote.total if quote else None
-                    form = stale_form(CloseForm, request, opportunity, **kwargs)
-                    context["opportunity"] = opportunity
-                form.add_error(None, shown(error))
-            else:
-                message = {
-                    "won": _("%(number)s closed as won."),
-                    "lost": _("%(number)s closed as lost."),
-                }[data["outcome"]] % {"number": opportunity.number}
-                return done(request, message, back)
-    else:
-        outcome = request.GET.get("outcome")
-        if outcome not in CloseOpportunityCode.Type.values:
-            outcome = CloseOpportunityCode.Type.WON
-        default_date = services.update_defaults(opportunity, action="update")["date_of_change"]
-        sales_value = request.GET.get("sales_value") or (
-            opportunity.estimated_value if opportunity.estimated_value else None
-        )
-        initial = {
-            "version": parse_version(request.GET.get("version"), opportunity.version),
-            "outcome": outcome,
-            "date_closed": parse_date(request.GET.get("date_closed")) or default_date,
-            "sales_value": sales_value,
-        }
-        chosen = request.GET.get("close_code")
-        if any(code.code == chosen and code.type == outcome for code in codes):
-            initial["close_code"] = chosen
-        form = CloseForm(initial=initial, **kwargs)
-    if may_add_code and code_form is None:
-        code_form = CloseCodeForm(prefix="new", initial={"type": form.chosen_outcome()})
-    context |= {"form": form, "code_form": code_form}
-    return render_dialog(request, "opportunities/close.html", context)
+
+    def carried(self) -> QueryDict:
+        return self.request.POST
+
+    def respond(self) -> HttpResponse:
+        code_form = CloseCodeForm(self.request.POST, prefix="new")
+        if not code_form.is_valid():
+            return self.show(self.get_form(), code_form=code_form)
+        code = code_form.save()
+        messages.success(self.request, _("Close code %(code)s added.") % {"code": code.code})
+        query = {name: self.request.POST.get(name, "") for name in CLOSE_FIELDS}
+        query |= {"outcome": code.type, "close_code": code.code}
+        url = reverse("opportunities:close", args=[self.opportunity.number])
+        return redirect(f"{url}?{urlencode({k: v for k, v in query.items() if v})}")
+
+
+@require_POST
+def close_code_add(request: HttpRequest, number: str) -> HttpResponse:
+    return CloseCodeAdd(request, number).respond()
 
 
 # --- delete -------------------------------------------------------------------------------------
 
 
+class DeleteDialog(Dialog):
+    """Delete one closed opportunity, after a confirmation."""
+
+    template_name = "opportunities/opportunity_confirm_delete.html"
+
+    def load(self) -> None:
+        self.opportunity = opportunity_or_404(self.number)
+        if not permissions.can_delete(self.request.user):
+            raise PermissionDenied
+        self.back = safe_next(self.request, self.opportunity.get_absolute_url())
+
+    def get_form(self, data: QueryDict | None = None) -> VersionForm:
+        return VersionForm(data, initial={"version": self.opportunity.version})
+
+    def act(self, form: VersionForm) -> HttpResponse:
+        services.delete_opportunity(
+            self.opportunity,
+            user=self.request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+        back = self.back
+        if back.split("?")[0] == self.opportunity.get_absolute_url():
+            back = reverse("opportunities:list")
+        message = _("%(number)s deleted.") % {"number": self.opportunity.number}
+        return done(self.request, message, back)
+
+
 @require_http_methods(["GET", "POST"])
 def opportunity_delete(request: HttpRequest, number: str) -> HttpResponse:
-    """Delete one closed opportunity, after a confirmation."""
-    opportunity = opportunity_or_404(number)
-    if not permissions.can_delete(request.user):
-        raise PermissionDenied
-    back = safe_next(request, opportunity.get_absolute_url())
-    if request.method == "POST":
-        form = VersionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.delete_opportunity(
-                    opportunity,
-                    user=request.user,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                if error.code == "stale":
-                    opportunity = opportunity_or_404(number)
-                    form = stale_form(VersionForm, request, opportunity)
-                form.add_error(None, shown(error))
-            else:
-                if back.split("?")[0] == opportunity.get_absolute_url():
-                    back = reverse("opportunities:list")
-                return done(request, _("%(number)s deleted.") % {"number": number}, back)
-    else:
-        form = VersionForm(initial={"version": opportunity.version})
-    context = {"opportunity": opportunity, "form": form, "back": back}
-    return render_dialog(request, "opportunities/opportunity_confirm_delete.html", context)
+    return DeleteDialog(request, number).respond()

@@ -1,9 +1,12 @@
 """Quotes and orders: create quote, its lines, make order, delete."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,14 +17,8 @@ from contacts.models import Customer
 from opportunities import permissions, services
 from opportunities.forms import MakeOrderForm, QuoteLineForm, VersionForm
 from opportunities.models import Opportunity, Quote, QuoteLine, SalesOrder, document_total
-from opportunities.views.dialogs import (
-    incomplete,
-    opportunity_or_404,
-    posted_version,
-    require_act,
-    stale_form,
-)
-from web.shortcuts import done, refused, render_dialog, safe_next, shown
+from opportunities.views.dialogs import Dialog, opportunity_or_404, require_act, seen_version
+from web.shortcuts import done, refused, safe_next, shown
 
 
 def quote_or_404(number: str) -> Quote:
@@ -37,18 +34,27 @@ def quote_opportunity(quote: Quote) -> Opportunity | None:
     )
 
 
+def quote_for(
+    request: HttpRequest, number: str, may: Callable[[User, Quote, Opportunity | None], bool]
+) -> tuple[Quote, Opportunity | None]:
+    """The quote of the URL and the opportunity linking it (if any); a 403 unless the user `may`
+    (one of the `permissions.may_*`)."""
+    quote = quote_or_404(number)
+    opportunity = quote_opportunity(quote)
+    if not may(request.user, quote, opportunity):
+        raise PermissionDenied
+    return quote, opportunity
+
+
 @require_POST
 def quote_create(request: HttpRequest, number: str) -> HttpResponse:
     """Create quote for an in-progress opportunity of a company; the user then adds lines."""
     opportunity = opportunity_or_404(number)
     require_act(request, opportunity)
     back = safe_next(request, opportunity.get_absolute_url())
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return refused(request, incomplete(), back)
     try:
         quote = services.create_quote(
-            opportunity, user=request.user, expected_version=form.cleaned_data["version"]
+            opportunity, user=request.user, expected_version=seen_version(request.POST)
         )
     except ValidationError as error:
         return refused(request, error, back)
@@ -59,7 +65,12 @@ def quote_create(request: HttpRequest, number: str) -> HttpResponse:
     return done(request, message, quote.get_absolute_url())
 
 
-def quote_context(request: HttpRequest, quote: Quote, forms_by_line=None, new_form=None) -> dict:
+def quote_context(
+    request: HttpRequest,
+    quote: Quote,
+    forms_by_line: dict[int, QuoteLineForm] | None = None,
+    new_form: QuoteLineForm | None = None,
+) -> dict:
     opportunity = quote_opportunity(quote)
     lines = list(quote.lines.all())
     editable = quote.is_open and permissions.may_change_quote(request.user, quote, opportunity)
@@ -103,7 +114,14 @@ class QuoteDetailView(PermissionRequiredMixin, DetailView):
         return context
 
 
-def quote_lines_response(request, quote, message=None, *, forms_by_line=None, new_form=None):
+def quote_lines_response(
+    request: HttpRequest,
+    quote: Quote,
+    message: str | None = None,
+    *,
+    forms_by_line: dict[int, QuoteLineForm] | None = None,
+    new_form: QuoteLineForm | None = None,
+) -> HttpResponse:
     """After a line change: the lines partial for htmx, else back to the quote page."""
     if request.htmx and not (forms_by_line or new_form):
         context = quote_context(request, quote)
@@ -120,18 +138,25 @@ def quote_lines_response(request, quote, message=None, *, forms_by_line=None, ne
 
 
 def quote_for_lines(request: HttpRequest, number: str) -> Quote:
-    quote = quote_or_404(number)
-    if not permissions.may_change_quote(request.user, quote, quote_opportunity(quote)):
-        raise PermissionDenied
-    return quote
+    return quote_for(request, number, permissions.may_change_quote)[0]
 
 
-def line_refused(request, quote, error) -> HttpResponse:
-    if request.htmx:
-        context = quote_context(request, quote)
-        context["refusal"] = shown(error)
-        return render(request, "opportunities/quote_detail.html#lines", context)
-    return refused(request, error, quote.get_absolute_url())
+def line_refused(request: HttpRequest, quote: Quote, error: ValidationError) -> HttpResponse:
+    """A refused line change: a message on the quote page; for htmx, its lines as they are now
+    with the refusal on the form of what was posted (the version it was based on)."""
+    if not request.htmx:
+        return refused(request, error, quote.get_absolute_url())
+    posted = VersionForm(request.POST, required=False)
+    posted.is_valid()
+    posted.add_error(None, shown(error))
+    context = quote_context(request, quote)
+    context["refused"] = posted
+    return render(request, "opportunities/quote_detail.html#lines", context)
+
+
+def line_version(request: HttpRequest) -> int | None:
+    """The version a line change was based on; a quote without an opportunity posts none."""
+    return seen_version(request.POST, required=False)
 
 
 @require_POST
@@ -142,7 +167,7 @@ def quote_line_add(request: HttpRequest, number: str) -> HttpResponse:
         return quote_lines_response(request, quote, new_form=form)
     try:
         services.add_quote_line(
-            quote, **form.cleaned_data, user=request.user, expected_version=posted_version(request)
+            quote, **form.cleaned_data, user=request.user, expected_version=line_version(request)
         )
     except ValidationError as error:
         return line_refused(request, quote, error)
@@ -161,7 +186,7 @@ def quote_line_update(request: HttpRequest, number: str, line: int) -> HttpRespo
             quote_line,
             **form.cleaned_data,
             user=request.user,
-            expected_version=posted_version(request),
+            expected_version=line_version(request),
         )
     except ValidationError as error:
         return line_refused(request, quote, error)
@@ -174,89 +199,110 @@ def quote_line_delete(request: HttpRequest, number: str, line: int) -> HttpRespo
     quote_line = get_object_or_404(QuoteLine, quote=quote, pk=line)
     try:
         services.delete_quote_line(
-            quote_line, user=request.user, expected_version=posted_version(request)
+            quote_line, user=request.user, expected_version=line_version(request)
         )
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line removed."))
 
 
+class MakeOrderDialog(Dialog):
+    """Make order from a quote; an in-progress opportunity is won in the same step."""
+
+    template_name = "opportunities/make_order.html"
+
+    def load(self) -> None:
+        self.quote, self.opportunity = quote_for(
+            self.request, self.number, permissions.may_make_order
+        )
+        self.back = safe_next(self.request, self.quote.get_absolute_url())
+        self.closes = (
+            self.opportunity is not None
+            and self.opportunity.status == Opportunity.Status.IN_PROGRESS
+        )
+
+    def get_form(self, data: QueryDict | None = None) -> MakeOrderForm:
+        kwargs = {"closes": self.closes, "required": self.opportunity is not None}
+        if data is not None:
+            return MakeOrderForm(data, **kwargs)
+        initial = {"version": self.opportunity.version if self.opportunity else None}
+        if self.closes:
+            defaults = services.update_defaults(self.opportunity, action="update")
+            initial["date_closed"] = defaults["date_of_change"]
+        return MakeOrderForm(initial=initial, **kwargs)
+
+    def act(self, form: MakeOrderForm) -> HttpResponse:
+        data = form.cleaned_data
+        order = services.make_order(
+            self.quote,
+            close_code=data.get("close_code"),
+            date_closed=data.get("date_closed"),
+            user=self.request.user,
+            expected_version=data["version"],
+        )
+        message = _("Order %(order)s made from quote %(quote)s.") % {
+            "order": order.number,
+            "quote": self.quote.number,
+        }
+        if self.closes:
+            message += " " + _("%(number)s is won.") % {"number": self.opportunity.number}
+        return done(self.request, message, order.get_absolute_url())
+
+    def template_context(self) -> dict:
+        quote = self.quote
+        return {
+            "quote": quote,
+            "opportunity": self.opportunity,
+            "customer": quote.customer or Customer.objects.filter(contact=quote.contact_id).first(),
+            "total": quote.total,
+            "can_create_customer": permissions.can_create_customer(
+                self.request.user, quote.contact
+            ),
+        }
+
+
 @require_http_methods(["GET", "POST"])
 def make_order(request: HttpRequest, number: str) -> HttpResponse:
-    """Make order from a quote; an in-progress opportunity is won in the same step."""
-    quote = quote_or_404(number)
-    opportunity = quote_opportunity(quote)
-    if not permissions.may_make_order(request.user, quote, opportunity):
-        raise PermissionDenied
-    back = safe_next(request, quote.get_absolute_url())
-    closes = opportunity is not None and opportunity.status == Opportunity.Status.IN_PROGRESS
-    version = opportunity.version if opportunity is not None else 1
-    if request.method == "POST":
-        form = MakeOrderForm(request.POST, closes=closes)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                order = services.make_order(
-                    quote,
-                    close_code=data.get("close_code"),
-                    date_closed=data.get("date_closed"),
-                    user=request.user,
-                    expected_version=data["version"] if opportunity is not None else None,
-                )
-            except ValidationError as error:
-                if error.code == "stale":
-                    opportunity = quote_opportunity(quote)
-                    closes = opportunity.status == Opportunity.Status.IN_PROGRESS
-                    form = stale_form(MakeOrderForm, request, opportunity, closes=closes)
-                form.add_error(None, shown(error))
-            else:
-                message = _("Order %(order)s made from quote %(quote)s.") % {
-                    "order": order.number,
-                    "quote": quote.number,
-                }
-                if closes:
-                    message += " " + _("%(number)s is won.") % {"number": opportunity.number}
-                return done(request, message, order.get_absolute_url())
-    else:
-        initial = {"version": version}
-        if closes:
-            initial["date_closed"] = services.update_defaults(opportunity, action="update")[
-                "date_of_change"
-            ]
-        form = MakeOrderForm(initial=initial, closes=closes)
-    customer = quote.customer or Customer.objects.filter(contact=quote.contact_id).first()
-    context = {
-        "quote": quote,
-        "opportunity": opportunity,
-        "form": form,
-        "back": back,
-        "customer": customer,
-        "total": quote.total,
-        "can_create_customer": permissions.can_create_customer(request.user, quote.contact),
-    }
-    return render_dialog(request, "opportunities/make_order.html", context)
+    return MakeOrderDialog(request, number).respond()
+
+
+class DocumentDeleteDialog(Dialog):
+    """Deleting a quote or an order: a confirmation, then back to its opportunity (or the list,
+    once that is deleted). A document without an opportunity has no version to check."""
+
+    def get_form(self, data: QueryDict | None = None) -> VersionForm:
+        version = self.opportunity.version if self.opportunity else None
+        return VersionForm(data, required=False, initial={"version": version})
+
+    def back_to_opportunity(self) -> str:
+        if self.opportunity is None:
+            return reverse("opportunities:list")
+        return self.opportunity.get_absolute_url()
+
+
+class QuoteDeleteDialog(DocumentDeleteDialog):
+    template_name = "opportunities/quote_confirm_delete.html"
+
+    def load(self) -> None:
+        self.quote, self.opportunity = quote_for(
+            self.request, self.number, permissions.may_delete_quote
+        )
+        self.back = self.back_to_opportunity()
+
+    def act(self, form: VersionForm) -> HttpResponse:
+        services.delete_quote(
+            self.quote, user=self.request.user, expected_version=form.cleaned_data["version"]
+        )
+        message = _("Quote %(quote)s deleted.") % {"quote": self.quote.number}
+        return done(self.request, message, self.back)
+
+    def template_context(self) -> dict:
+        return {"quote": self.quote, "opportunity": self.opportunity}
 
 
 @require_http_methods(["GET", "POST"])
 def quote_delete(request: HttpRequest, number: str) -> HttpResponse:
-    quote = quote_or_404(number)
-    opportunity = quote_opportunity(quote)
-    if not permissions.may_delete_quote(request.user, quote, opportunity):
-        raise PermissionDenied
-    back = opportunity.get_absolute_url() if opportunity else reverse("opportunities:list")
-    error = None
-    if request.method == "POST":
-        try:
-            services.delete_quote(
-                quote, user=request.user, expected_version=posted_version(request)
-            )
-        except ValidationError as refusal:
-            error = shown(refusal)
-            opportunity = quote_opportunity(quote)
-        else:
-            return done(request, _("Quote %(quote)s deleted.") % {"quote": number}, back)
-    context = {"quote": quote, "opportunity": opportunity, "back": back, "error": error}
-    return render_dialog(request, "opportunities/quote_confirm_delete.html", context)
+    return QuoteDeleteDialog(request, number).respond()
 
 
 class OrderDetailView(PermissionRequiredMixin, DetailView):
@@ -282,27 +328,33 @@ class OrderDetailView(PermissionRequiredMixin, DetailView):
         return context
 
 
+class OrderDeleteDialog(DocumentDeleteDialog):
+    """Delete an order, after a confirmation; its won opportunity becomes lost."""
+
+    template_name = "opportunities/order_confirm_delete.html"
+
+    def load(self) -> None:
+        self.order = get_object_or_404(
+            SalesOrder.objects.select_related("quote"), number=self.number
+        )
+        self.opportunity = Opportunity.objects.filter(order=self.order).first()
+        if not permissions.may_delete_order(self.request.user, self.order, self.opportunity):
+            raise PermissionDenied
+        self.back = self.back_to_opportunity()
+
+    def act(self, form: VersionForm) -> HttpResponse:
+        services.delete_order(
+            self.order, user=self.request.user, expected_version=form.cleaned_data["version"]
+        )
+        message = _("Order %(order)s deleted.") % {"order": self.order.number}
+        if self.opportunity is not None:
+            message += " " + _("%(number)s is now lost.") % {"number": self.opportunity.number}
+        return done(self.request, message, self.back)
+
+    def template_context(self) -> dict:
+        return {"order": self.order, "opportunity": self.opportunity}
+
+
 @require_http_methods(["GET", "POST"])
 def order_delete(request: HttpRequest, number: str) -> HttpResponse:
-    """Delete an order, after a confirmation; its won opportunity becomes lost."""
-    order = get_object_or_404(SalesOrder.objects.select_related("quote"), number=number)
-    opportunity = Opportunity.objects.filter(order=order).first()
-    if not permissions.may_delete_order(request.user, order, opportunity):
-        raise PermissionDenied
-    back = opportunity.get_absolute_url() if opportunity else reverse("opportunities:list")
-    error = None
-    if request.method == "POST":
-        try:
-            services.delete_order(
-                order, user=request.user, expected_version=posted_version(request)
-            )
-        except ValidationError as refusal:
-            error = shown(refusal)
-            opportunity = Opportunity.objects.filter(order=order).first()
-        else:
-            message = _("Order %(order)s deleted.") % {"order": number}
-            if opportunity is not None:
-                message += " " + _("%(number)s is now lost.") % {"number": opportunity.number}
-            return done(request, message, back)
-    context = {"order": order, "opportunity": opportunity, "back": back, "error": error}
-    return render_dialog(request, "opportunities/order_confirm_delete.html", context)
+    return OrderDeleteDialog(request, number).respond()

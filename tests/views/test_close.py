@@ -116,22 +116,37 @@ def test_a_linked_quote_gives_a_read_only_sales_value(fx, client, opp_a):
     assert opp_a.calcd_current_value == Decimal(9500)
 
 
-def test_a_new_close_code_can_be_added_from_the_dialog(fx, client, opp_a):
-    response = client.post(
-        url(opp_a),
-        {
-            "version": opp_a.version,
-            "outcome": "won",
-            "add_code": "1",
-            "new-code": "w-fast",
-            "new-type": "won",
-            "new-description": "Fast delivery",
-        },
-    )
-    assert response.status_code == 200
-    assert "Close code W-FAST added." in response.content.decode()
-    assert response.context["form"].initial["close_code"] == "W-FAST"
-    assert "W-FAST" in code_choices(response)
+def code_url(opportunity):
+    return reverse("opportunities:close_code_add", args=[opportunity.number])
+
+
+def new_code(opportunity, **code) -> dict:
+    """What the close dialog posts to add a close code: its own fields and the new code's."""
+    return {
+        "version": opportunity.version,
+        "outcome": "lost",
+        "date_closed": FEB_10,
+        "sales_value": "7500",
+        **{f"new-{name}": value for name, value in code.items()},
+    }
+
+
+def test_a_new_close_code_is_added_and_chosen_in_the_close_dialog(fx, client, opp_a):
+    data = new_code(opp_a, code="w-fast", type="won", description="Fast delivery")
+    response = client.post(code_url(opp_a), data)
+    assert response.status_code == 302
+    assert response["Location"].startswith(url(opp_a) + "?")
+    dialog = client.get(response["Location"])
+    assert "Close code W-FAST added." in dialog.content.decode()
+    form = dialog.context["form"]
+    # The new code's outcome, the new code chosen, and what the user had typed kept.
+    assert form.initial["outcome"] == "won"
+    assert form.initial["close_code"] == "W-FAST"
+    assert form.initial["version"] == opp_a.version
+    assert str(form.initial["date_closed"]) == FEB_10
+    assert form.initial["sales_value"] == "7500"
+    assert "W-FAST" in code_choices(dialog)
+    assert CloseOpportunityCode.objects.get(code="W-FAST").type == "won"
     opp_a.refresh_from_db()
     assert opp_a.status == "in_progress"  # adding a code closes nothing
     client.post(
@@ -148,30 +163,42 @@ def test_a_new_close_code_can_be_added_from_the_dialog(fx, client, opp_a):
     assert opp_a.entries.get(active=True).close_code.code == "W-FAST"
 
 
-def test_a_duplicate_new_code_is_a_form_error(fx, client, opp_a):
+def test_a_close_code_added_in_the_modal_shows_the_dialog_again_with_the_notice(fx, client, opp_a):
+    # htmx posts the close form from the modal and swaps the form itself for the answer.
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "close-form"}
+    data = {**new_code(opp_a, code="L-LATE", type="lost", description="Too late"), "modal": "1"}
+    response = client.post(code_url(opp_a), data, follow=True, **htmx)
+    content = response.content.decode()
+    assert "<html" not in content  # the dialog only, in place of the one in the modal
+    assert re.search(r'class="alert alert-success"[^>]*>Close code L-LATE added\.', content)
+    assert response.context["modal"]
+    assert response.context["form"].initial["close_code"] == "L-LATE"
+
+
+def test_a_duplicate_close_code_is_refused_with_its_message_and_adds_nothing(fx, client, opp_a):
+    before = database_state()
     response = client.post(
-        url(opp_a),
-        {
-            "version": opp_a.version,
-            "outcome": "won",
-            "add_code": "1",
-            "new-code": "W-PRICE",
-            "new-type": "won",
-            "new-description": "Again",
-        },
+        code_url(opp_a), new_code(opp_a, code="w-price", type="won", description="Again")
     )
-    assert response.context["code_form"].errors
-    assert CloseOpportunityCode.objects.filter(code="W-PRICE").count() == 1
+    assert response.status_code == 200
+    assert response.context["code_form"].errors["code"] == [
+        "Close opportunity code with this Code already exists."
+    ]
+    content = response.content.decode()
+    assert "Close opportunity code with this Code already exists." in content
+    # The close dialog again, as the user had filled it, still closing through its own URL.
+    assert response.context["form"].initial["outcome"] == "lost"
+    assert f'action="{url(opp_a)}"' in content
+    assert database_state() == before
 
 
 def test_a_salesperson_cannot_add_close_codes(fx, seller_client, opp_a):
     response = seller_client.get(url(opp_a))
     assert response.context["code_form"] is None
-    refused = seller_client.post(
-        url(opp_a),
-        {"version": opp_a.version, "add_code": "1", "new-code": "X", "new-type": "won"},
-    )
+    before = database_state()
+    refused = seller_client.post(code_url(opp_a), new_code(opp_a, code="X", type="won"))
     assert refused.status_code == 403
+    assert database_state() == before
 
 
 def test_a_stale_close_is_refused(fx, client, opp_a):
