@@ -1,4 +1,4 @@
-"""Shared fixtures: the ACCEPTANCE.md setup, users, and test-speed settings."""
+"""Shared fixtures: the setup data every scenario starts from, users, and test-speed settings."""
 
 import datetime
 from decimal import Decimal
@@ -46,7 +46,10 @@ def _fast_password_hasher(settings):
 
 
 class Fixture:
-    """The objects of ACCEPTANCE.md's fixture, by their names there."""
+    """The setup data every scenario starts from, by the names the tests use: salespeople JO,
+    AH and BLK (blocked); companies CT100 (customer C10000) and CT200, with persons CT101 and
+    CT201, and CT300, a person without a company; the sales cycles STD (five stages) and OLD
+    (blocked); the close codes W-PRICE, W-REL, L-PRICE and L-COMP. OPP-A is `create_opp_a`."""
 
     today = TODAY
 

@@ -90,6 +90,9 @@ def test_upper_case_codes_are_accepted():
     Salesperson.objects.create(code="JO-1", name="Jo")
     SalesCycle.objects.create(code="STD", description="Standard")
     CloseOpportunityCode.objects.create(code="W-PRICE", description="W", type="won")
+    assert list(Salesperson.objects.values_list("code", flat=True)) == ["JO-1"]
+    assert list(SalesCycle.objects.values_list("code", flat=True)) == ["STD"]
+    assert list(CloseOpportunityCode.objects.values_list("code", flat=True)) == ["W-PRICE"]
 
 
 @pytest.mark.django_db

@@ -1,4 +1,6 @@
-"""What the database itself guards (SPEC 2, STYLE 5): one active entry, ranges, uniqueness."""
+"""What the database itself guards, whatever code writes: one active entry per opportunity,
+percentages from 0 to 100, amounts not below 0, stage numbers, unique numbers and codes, and the
+closing date that goes with a closed state."""
 
 import datetime
 from decimal import Decimal
@@ -97,6 +99,11 @@ def test_percentages_of_0_and_100_are_accepted(fx, opp_a, value):
     Opportunity.objects.filter(pk=opp_a.pk).update(
         completed=value, chances_of_success=value, probability=value
     )
+    figures = ("completed", "chances_of_success", "probability")
+    assert set(OpportunityEntry.objects.filter(opportunity=opp_a).values_list(*figures)) == {
+        (value, value, value)
+    }
+    assert Opportunity.objects.filter(pk=opp_a.pk).values_list(*figures).get() == (value,) * 3
 
 
 # --- amounts >= 0 ---------------------------------------------------------------------------
@@ -135,6 +142,10 @@ def test_a_stage_number_is_unique_within_its_cycle(fx):
 def test_the_same_stage_number_may_appear_in_another_cycle(fx):
     other = SalesCycle.objects.create(code="OTHER", description="Other")
     SalesCycleStage.objects.create(sales_cycle=other, stage=3, description="Three")
+    assert set(SalesCycleStage.objects.filter(stage=3).values_list("sales_cycle", flat=True)) == {
+        fx.STD.pk,
+        other.pk,
+    }
 
 
 def test_a_stage_number_is_at_least_1(fx):

@@ -1,4 +1,6 @@
-"""The management command `delete_opportunities` (SPEC 3.6), a thin wrapper of the batch job."""
+"""The management command `delete_opportunities`, a thin wrapper of the batch job: it deletes
+the closed opportunities its filters select (or all of them, asked for by name), and refuses
+anything it cannot read before it deletes anything."""
 
 import datetime
 from decimal import Decimal
@@ -15,8 +17,8 @@ D = datetime.date
 
 @pytest.fixture
 def batch(fx):
-    """ACCEPTANCE 28: OP1 won by JO closed 2024-01-31, OP2 lost by AH closed 2024-02-10 (for
-    CT200), OP3 in progress by JO."""
+    """OP1 won by JO closed 2024-01-31, OP2 lost by AH closed 2024-02-10 (for CT200), OP3 in
+    progress by JO."""
     op1 = fx.create_opp_a(description="OP1")
     services.close_opportunity(
         op1, outcome="won", close_code=fx.W_PRICE, sales_value=Decimal(9000), today=D(2024, 1, 31)

@@ -5,9 +5,9 @@ from decimal import Decimal
 from salescycles import demo
 from salescycles.models import SalesCycle, SalesCycleStage
 
-# ACCEPTANCE.md, "Fixture": the stages of STD, written out again so that a change to the
-# shared definition cannot pass unnoticed.
-ACCEPTANCE_STD = [
+# The stages of STD that every test's fixture stands on, written out again so that a change to
+# the shared definition cannot pass unnoticed.
+STANDARD_STAGES = [
     (1, "Initial", Decimal(10), Decimal(20), False, False, "1W"),
     (2, "Needs", Decimal(25), Decimal(40), False, True, "2W"),
     (3, "Proposal", Decimal(50), Decimal(50), False, True, "1M"),
@@ -25,7 +25,7 @@ STAGE_FIELDS = [
 ]
 
 
-def test_the_standard_cycle_is_the_acceptance_fixtures_table(db):
+def test_the_standard_cycle_has_the_five_stages_the_tests_stand_on(db):
     cycle, stages = demo.create_cycle(demo.STD)
 
     stored = SalesCycle.objects.get(pk=cycle.pk)
@@ -35,7 +35,7 @@ def test_the_standard_cycle_is_the_acceptance_fixtures_table(db):
         False,
     )
     rows = SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage")
-    assert list(rows.values_list(*STAGE_FIELDS)) == ACCEPTANCE_STD
+    assert list(rows.values_list(*STAGE_FIELDS)) == STANDARD_STAGES
     assert {number: stage.pk for number, stage in stages.items()} == dict(
         rows.values_list("stage", "pk")
     )

@@ -1,4 +1,6 @@
-"""Date formulas in Business Central's syntax (SPEC 3.8, salescycles.formulas)."""
+"""Date formulas in Business Central's syntax (salescycles.formulas): days, weeks, months,
+quarters and years forwards and back, the current period, weekdays, and the validation that
+refuses a formula that can give a date before its start or past the last accepted date."""
 
 import datetime
 
@@ -82,9 +84,10 @@ def test_a_formula_moves_the_date(formula, start, expected):
     assert formulas.apply(formula, start) == expected
 
 
-def test_a_valid_formula_passes_validation():
-    for formula in ("", "1W", "CM+1D", "<1M>", "WD2", "9999D", "cm+1d"):
-        formulas.validate(formula)
+@pytest.mark.parametrize("formula", ["", "1W", "CM+1D", "<1M>", "WD2", "9999D", "cm+1d"])
+def test_a_valid_formula_passes_validation_and_moves_no_date_backwards(formula):
+    formulas.validate(formula)
+    assert MON_JAN_15 <= formulas.apply(formula, MON_JAN_15) <= formulas.LAST_DATE
 
 
 @pytest.mark.parametrize(
@@ -207,6 +210,8 @@ def test_a_formula_that_leads_past_the_last_accepted_date_is_refused(formula):
 def test_a_formula_of_a_century_is_still_accepted():
     formulas.validate("100Y")
     formulas.validate("9999D")
+    assert formulas.apply("100Y", MON_JAN_15) == D(2124, 1, 15)
+    assert formulas.apply("9999D", MON_JAN_15) == MON_JAN_15 + datetime.timedelta(days=9999)
 
 
 @pytest.mark.django_db
