@@ -38,6 +38,9 @@ SELL = [
 MANAGE = [
     ("opportunities", "act_on_all_opportunities"),
     ("opportunities", "delete_opportunity"),
+    # Unlocking a login paused after failed attempts: the admin's "access attempts".
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
     *[
         (app, f"{verb}_{model}")
         for app, model in [
@@ -64,9 +67,17 @@ def create_roles(apps) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 
+    def migrated(app_label: str) -> bool:
+        try:
+            return any(True for _ in apps.get_app_config(app_label).get_models())
+        except LookupError:
+            return False
+
     def permissions(pairs):
         found = []
         for app_label, codename in pairs:
+            if not migrated(app_label):
+                continue  # an earlier migration: a later one refreshes the roles with it
             found.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )

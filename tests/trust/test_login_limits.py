@@ -22,6 +22,8 @@ from django.test import Client
 from django.urls import reverse
 
 from config import settings as project_settings
+from opportunities.roles import SALES_MANAGER
+from tests.conftest import user_with_role
 from tests.factories import UserFactory
 from tests.trust.conftest import logged_in
 
@@ -161,10 +163,17 @@ def test_reset_username_leaves_the_other_users_pauses_alone(manager):
     assert_paused(log_in(Client(), "other", PASSWORD))
 
 
-def test_an_administrator_ends_the_pause_by_deleting_the_attempt_in_the_admin(manager):
+@pytest.mark.parametrize("who", ["superuser", "sales manager"])
+def test_an_administrator_ends_the_pause_by_deleting_the_attempt_in_the_admin(manager, who):
     assert_paused(pause(Client(), "manager"))
     attempt = AccessAttempt.objects.get(username="manager")
-    admin = logged_in(UserFactory(username="root", is_staff=True, is_superuser=True))
+    if who == "superuser":
+        unlocker = UserFactory(username="root", is_staff=True, is_superuser=True)
+    else:
+        unlocker = user_with_role("boss", SALES_MANAGER)
+        unlocker.is_staff = True
+        unlocker.save(update_fields=["is_staff"])
+    admin = logged_in(unlocker)
     listing = admin.get(reverse("admin:axes_accessattempt_changelist"))
     assert listing.status_code == 200
     assert "manager" in listing.content.decode()
