@@ -19,7 +19,7 @@ from bench.measure import Recorder, Samples
 from bench.raw import run_statements, run_transaction
 from bench.report import Goal
 from opportunities import services
-from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
+from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry, UpdateAction
 from salescycles import demo
 from salescycles.models import SalesCycle
 
@@ -33,29 +33,34 @@ def actions(stages, codes) -> list[tuple[str, int, object, str]]:
     The candidates stand before STD's stage 4, which requires a quote: they have none.
     """
     return [
-        ("next", 1, lambda o: services.update_opportunity(o, action="next"), "next"),
+        (
+            "next",
+            1,
+            lambda o: services.update_opportunity(o, action=UpdateAction.NEXT),
+            OpportunityEntry.Action.NEXT,
+        ),
         (
             "skip",
             0,
-            lambda o: services.update_opportunity(o, action="skip", to_stage=stages[2]),
-            "jumped",
+            lambda o: services.update_opportunity(o, action=UpdateAction.SKIP, to_stage=stages[2]),
+            OpportunityEntry.Action.JUMPED,
         ),
         (
             "jump",
             2,
-            lambda o: services.update_opportunity(o, action="jump", to_stage=stages[0]),
-            "jumped",
+            lambda o: services.update_opportunity(o, action=UpdateAction.JUMP, to_stage=stages[0]),
+            OpportunityEntry.Action.JUMPED,
         ),
         (
             "update",
             2,
             lambda o: services.update_opportunity(
                 o,
-                action="update",
+                action=UpdateAction.UPDATE,
                 estimated_value=Decimal("12345.67"),
                 chances_of_success=Decimal("45"),
             ),
-            "updated",
+            OpportunityEntry.Action.UPDATED,
         ),
         (
             "close won",

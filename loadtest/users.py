@@ -38,7 +38,6 @@ SORTS = [
 ]
 SALESPEOPLE = ["JO", "AH", "MK", "LD", "PS"]
 CARD = re.compile(r"^/opportunities/(OP\d+)/$")
-UPDATE_ACTIONS = ["next", "skip", "previous", "jump", "update"]
 
 
 class Stats:

@@ -14,21 +14,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
-from opportunities.models import CloseOpportunityCode, Opportunity, QuoteLine
+from opportunities.models import CloseOpportunityCode, Opportunity, QuoteLine, UpdateAction
 from salescycles.models import SalesCycle
 
 MONEY_DIGITS = {"max_digits": 18, "decimal_places": 2}
 # Wide enough to let the service say "at most 100" instead of a digits error.
 PERCENT_DIGITS = {"max_digits": 12, "decimal_places": 2}
-
-UPDATE_ACTION_LABELS = {
-    "first": _("First"),
-    "next": _("Next"),
-    "skip": _("Skip"),
-    "previous": _("Previous"),
-    "jump": _("Jump"),
-    "update": _("Update"),
-}
 
 
 class DateInput(forms.DateInput):
@@ -181,7 +172,9 @@ def _choices(queryset, field: str, empty_label) -> list:
 class UpdateForm(VersionForm):
     """Update opportunity: the action, its target, and the figures of the new entry (3.4)."""
 
-    action = forms.ChoiceField(label=_("Action type"), choices=UPDATE_ACTION_LABELS.items())
+    action = forms.TypedChoiceField(
+        label=_("Action type"), choices=UpdateAction.choices, coerce=UpdateAction
+    )
     to_stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, required=False)
     date_of_change = date_field(_("Date of change"), required=False)
     estimated_value = money_field(_("Estimated value"), required=False)
@@ -195,9 +188,7 @@ class UpdateForm(VersionForm):
         self.fields["to_stage"].widget.attrs.update(refresh_attrs(refresh_url))
         self.fields["to_stage"].queryset = opportunity.sales_cycle.stages.all()
         self.fields["action"].widget.choices = [
-            (action, UPDATE_ACTION_LABELS[action])
-            for action in UPDATE_ACTION_LABELS
-            if action in actions
+            (action.value, action.label) for action in UpdateAction if action in actions
         ]
         targets = actions.get(self.chosen_action(), [])
         # The target is asked for only when the action offers a choice (skip and jump).

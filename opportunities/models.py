@@ -33,12 +33,58 @@ def probability_field(verbose_name) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=10, decimal_places=6, default=ZERO)
 
 
+# The choices live at module level so that the constraints of the models' own `Meta` can name
+# them (a nested class's body does not see its model's); each model names them as its own too.
+
+
+class CloseCodeType(models.TextChoices):
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class OpportunityPriority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class OpportunityStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+OPEN_STATUSES = (OpportunityStatus.NOT_STARTED, OpportunityStatus.IN_PROGRESS)
+CLOSED_STATUSES = (OpportunityStatus.WON, OpportunityStatus.LOST)
+
+
+class UpdateAction(models.TextChoices):
+    """The actions of the update dialog (SPEC 3.4), in the order it lists them. The entry
+    records what came of one (`EntryAction`): a skip to the next stage is recorded as next."""
+
+    FIRST = "first", _("First")
+    NEXT = "next", _("Next")
+    SKIP = "skip", _("Skip")
+    PREVIOUS = "previous", _("Previous")
+    JUMP = "jump", _("Jump")
+    UPDATE = "update", _("Update")
+
+
+class EntryAction(models.TextChoices):
+    FIRST = "first", _("First")
+    NEXT = "next", _("Next")
+    PREVIOUS = "previous", _("Previous")
+    UPDATED = "updated", _("Updated")
+    JUMPED = "jumped", _("Jumped")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
 class CloseOpportunityCode(SetupProtection, models.Model):
     """Why an opportunity was won or lost."""
 
-    class Type(models.TextChoices):
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+    Type = CloseCodeType
 
     code = models.CharField(_("code"), max_length=10, unique=True)
     description = models.CharField(_("description"), max_length=100)
@@ -50,7 +96,9 @@ class CloseOpportunityCode(SetupProtection, models.Model):
         ordering = ["type", "code"]
         constraints = [
             models.CheckConstraint(condition=Q(code=Upper("code")), name="close_code_upper_case"),
-            models.CheckConstraint(condition=Q(type__in=["won", "lost"]), name="close_code_type"),
+            models.CheckConstraint(
+                condition=Q(type__in=CloseCodeType.values), name="close_code_type"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,19 +177,12 @@ class Opportunity(Numbered):
     entry in the same transaction that writes it, so that lists filter and sort without joins.
     """
 
-    class Priority(models.TextChoices):
-        LOW = "low", _("Low")
-        NORMAL = "normal", _("Normal")
-        HIGH = "high", _("High")
+    Priority = OpportunityPriority
+    Status = OpportunityStatus
+    UpdateAction = UpdateAction
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", _("Not started")
-        IN_PROGRESS = "in_progress", _("In progress")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
-
-    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
-    CLOSED_STATUSES = (Status.WON, Status.LOST)
+    OPEN_STATUSES = OPEN_STATUSES
+    CLOSED_STATUSES = CLOSED_STATUSES
 
     number_series = "OP"
 
@@ -224,11 +265,11 @@ class Opportunity(Numbered):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["not_started", "in_progress", "won", "lost"]),
+                condition=Q(status__in=OpportunityStatus.values),
                 name="opportunity_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(priority__in=["low", "normal", "high"]),
+                condition=Q(priority__in=OpportunityPriority.values),
                 name="opportunity_priority_valid",
             ),
             models.CheckConstraint(
@@ -242,8 +283,8 @@ class Opportunity(Numbered):
             percent_check("completed", "opportunity_completed_percent"),
             percent_check("probability", "opportunity_probability_percent"),
             models.CheckConstraint(
-                condition=Q(status__in=["won", "lost"], date_closed__isnull=False)
-                | Q(status__in=["not_started", "in_progress"], date_closed__isnull=True),
+                condition=Q(status__in=[*CLOSED_STATUSES], date_closed__isnull=False)
+                | Q(status__in=[*OPEN_STATUSES], date_closed__isnull=True),
                 name="opportunity_date_closed_when_closed",
             ),
         ]
@@ -258,12 +299,12 @@ class Opportunity(Numbered):
             models.Index(
                 fields=["id"],
                 name="opp_open_id_idx",
-                condition=Q(status__in=["not_started", "in_progress"]),
+                condition=Q(status__in=[*OPEN_STATUSES]),
             ),
             models.Index(
                 fields=["salesperson", "id"],
                 name="opp_open_salesperson_id_idx",
-                condition=Q(status__in=["not_started", "in_progress"]),
+                condition=Q(status__in=[*OPEN_STATUSES]),
             ),
             models.Index(fields=["estimated_close_date"], name="opp_close_date_idx"),
             models.Index(fields=["date_closed"], name="opp_date_closed_idx"),
@@ -357,14 +398,7 @@ class OpportunityEntry(models.Model):
     won opportunity, the closing entry's current value change later.
     """
 
-    class Action(models.TextChoices):
-        FIRST = "first", _("First")
-        NEXT = "next", _("Next")
-        PREVIOUS = "previous", _("Previous")
-        UPDATED = "updated", _("Updated")
-        JUMPED = "jumped", _("Jumped")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+    Action = EntryAction
 
     opportunity = models.ForeignKey(
         Opportunity,
@@ -446,17 +480,7 @@ class OpportunityEntry(models.Model):
             percent_check("completed", "entry_completed_percent"),
             percent_check("probability", "entry_probability_percent"),
             models.CheckConstraint(
-                condition=Q(
-                    action_taken__in=[
-                        "first",
-                        "next",
-                        "previous",
-                        "updated",
-                        "jumped",
-                        "won",
-                        "lost",
-                    ]
-                ),
+                condition=Q(action_taken__in=EntryAction.values),
                 name="entry_action_valid",
             ),
         ]

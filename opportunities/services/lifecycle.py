@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact, Salesperson
-from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
+from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry, UpdateAction
 from opportunities.services.core import (
     CENT,
     HUNDRED,
@@ -27,7 +27,7 @@ from opportunities.services.core import (
 from opportunities.services.errors import Refusal
 from salescycles.models import SalesCycle, SalesCycleStage
 
-UPDATE_ACTIONS = ("first", "next", "previous", "skip", "jump", "update")
+UPDATE_ACTIONS = tuple(UpdateAction)
 
 
 # --- reading the state -------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def cycle_stages(sales_cycle: SalesCycle) -> list[SalesCycleStage]:
 
 def available_actions(
     opportunity: Opportunity, *, stages: list[SalesCycleStage] | None = None
-) -> dict[str, list[SalesCycleStage]]:
+) -> dict[UpdateAction, list[SalesCycleStage]]:
     """The update actions offered now, each with its target stages in stage order (SPEC 3.4).
 
     The default target of skip is its first stage, of jump its last (the immediate neighbour).
@@ -50,19 +50,19 @@ def available_actions(
     if stages is None:
         stages = cycle_stages(opportunity.sales_cycle)
     if opportunity.current_stage_id is None:
-        return {"first": stages[:1]} if stages else {}
+        return {UpdateAction.FIRST: stages[:1]} if stages else {}
     position = next(
         (i for i, stage in enumerate(stages) if stage.pk == opportunity.current_stage_id), None
     )
     if position is None:  # the stage left the cycle: only an update on it stays possible
-        return {"update": [opportunity.current_stage]}
+        return {UpdateAction.UPDATE: [opportunity.current_stage]}
     current = stages[position]
-    actions: dict[str, list[SalesCycleStage]] = {}
+    actions: dict[UpdateAction, list[SalesCycleStage]] = {}
     later, earlier = stages[position + 1 :], stages[:position]
     if later:
-        actions["next"] = later[:1]
+        actions[UpdateAction.NEXT] = later[:1]
     if earlier:
-        actions["previous"] = earlier[-1:]
+        actions[UpdateAction.PREVIOUS] = earlier[-1:]
     if later and later[0].allow_skip:
         targets = []
         for stage in later:
@@ -70,15 +70,15 @@ def available_actions(
             if not stage.allow_skip:
                 break
         if len(targets) >= 2:
-            actions["skip"] = targets
+            actions[UpdateAction.SKIP] = targets
     if len(earlier) >= 2:
-        actions["jump"] = earlier
-    actions["update"] = [current]
+        actions[UpdateAction.JUMP] = earlier
+    actions[UpdateAction.UPDATE] = [current]
     return actions
 
 
-def default_target(action: str, targets: list[SalesCycleStage]) -> SalesCycleStage:
-    return targets[-1] if action in ("jump", "previous") else targets[0]
+def default_target(action: UpdateAction, targets: list[SalesCycleStage]) -> SalesCycleStage:
+    return targets[-1] if action in (UpdateAction.JUMP, UpdateAction.PREVIOUS) else targets[0]
 
 
 def commands_offered(opportunity: Opportunity) -> set[str]:
@@ -103,7 +103,7 @@ def commands_offered(opportunity: Opportunity) -> set[str]:
 def update_defaults(
     opportunity: Opportunity,
     *,
-    action: str,
+    action: UpdateAction | str,
     to_stage: SalesCycleStage | None = None,
     date_of_change: datetime.date | None = None,
     today: datetime.date | None = None,
@@ -292,7 +292,7 @@ def activate_first_stage(
 def update_opportunity(
     opportunity: Opportunity,
     *,
-    action: str,
+    action: UpdateAction | str,
     to_stage: SalesCycleStage | None = None,
     date_of_change: datetime.date | None = None,
     estimated_value: Decimal | None = None,
@@ -310,6 +310,7 @@ def update_opportunity(
     targets = available_actions(locked, stages=stages).get(action)
     if not targets:
         raise Refusal("action_not_offered", number=locked.number)
+    action = UpdateAction(action)
     active = active_entry(locked)
     if date_of_change is None:
         date_of_change = default_date(active, today)
@@ -322,7 +323,8 @@ def update_opportunity(
         target = next(stage for stage in targets if stage.pk == to_stage.pk)
     else:
         raise Refusal("invalid_target", stage=to_stage.stage)
-    if action in ("next", "skip") and target.quote_required and locked.open_quote is None:
+    forward = action in (UpdateAction.NEXT, UpdateAction.SKIP)
+    if forward and target.quote_required and locked.open_quote is None:
         raise Refusal("quote_required", stage=target.stage)
     if estimated_value is None:
         estimated_value = active.estimated_value if active else ZERO
@@ -349,25 +351,21 @@ def update_opportunity(
 
 
 def _action_taken(
-    action: str, target: SalesCycleStage, stages: list[SalesCycleStage], opportunity: Opportunity
-) -> str:
+    action: UpdateAction,
+    target: SalesCycleStage,
+    stages: list[SalesCycleStage],
+    opportunity: Opportunity,
+) -> OpportunityEntry.Action:
     """The ledger's action follows the final target: only a neighbour is next or previous."""
-    if action == "first":
+    if action == UpdateAction.FIRST:
         return OpportunityEntry.Action.FIRST
-    if action == "update":
+    if action == UpdateAction.UPDATE:
         return OpportunityEntry.Action.UPDATED
     position = next(i for i, stage in enumerate(stages) if stage.pk == opportunity.current_stage_id)
-    neighbours = {
-        "next": position + 1,
-        "skip": position + 1,
-        "previous": position - 1,
-        "jump": position - 1,
-    }
-    if stages[neighbours[action]].pk != target.pk:
+    forward = action in (UpdateAction.NEXT, UpdateAction.SKIP)
+    if stages[position + 1 if forward else position - 1].pk != target.pk:
         return OpportunityEntry.Action.JUMPED
-    if action in ("next", "skip"):
-        return OpportunityEntry.Action.NEXT
-    return OpportunityEntry.Action.PREVIOUS
+    return OpportunityEntry.Action.NEXT if forward else OpportunityEntry.Action.PREVIOUS
 
 
 @transaction.atomic

@@ -16,14 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts.models import Contact, Salesperson
 from opportunities import permissions, services
 from opportunities.forms import (
-    UPDATE_ACTION_LABELS,
     CloseCodeForm,
     CloseForm,
     OpportunityCreateForm,
     UpdateForm,
     VersionForm,
 )
-from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry
+from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry, UpdateAction
 from web.shortcuts import LIST_RELATED, done, refused, render_dialog, safe_next, shown
 
 
@@ -202,7 +201,7 @@ class UpdateDialog(Dialog):
         date of change typed."""
         action = query.get("action")
         if action not in self.actions:
-            action = next((name for name in UPDATE_ACTION_LABELS if name in self.actions), None)
+            action = next((name for name in UpdateAction if name in self.actions), None)
         initial = {"version": self.version_shown(query), "action": action}
         if action is not None:
             chosen = query.get("to_stage")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
-from opportunities.models import CloseOpportunityCode, Opportunity
+from opportunities.models import CloseOpportunityCode, Opportunity, UpdateAction
 from salescycles import demo
 from salescycles.models import SalesCycle
 
@@ -194,13 +194,13 @@ class Command(BaseCommand):
         for _ in range(rng.randint(0, 5)):
             day = min(day + datetime.timedelta(days=rng.randint(1, 20)), today)
             actions = services.available_actions(opportunity)
-            forward = [a for a in ("next", "skip") if a in actions]
+            forward = [a for a in (UpdateAction.NEXT, UpdateAction.SKIP) if a in actions]
             if forward and rng.random() < 0.8:
                 action = rng.choice(forward)
             else:
                 action = rng.choice(list(actions))
             target = rng.choice(actions[action])
-            if target.quote_required and action in ("next", "skip") and not opportunity.quote_id:
+            if target.quote_required and action in forward and not opportunity.quote_id:
                 if not contact.is_company:
                     break
                 quote = services.create_quote(opportunity, today=day)
