@@ -67,7 +67,9 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(fx, client, seller_cl
     assert many[0] <= 10
 
 
-def test_the_list_shows_the_columns_of_the_spec(client, opp_a):
+def test_a_row_shows_number_description_contact_salesperson_status_stage_date_and_values(
+    client, opp_a
+):
     content = client.get(LIST).content.decode()
     for text in (
         "OP000001",
