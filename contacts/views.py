@@ -53,7 +53,11 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         contact = self.object
-        opportunities = Opportunity.objects.for_contact(contact).select_related(*LIST_RELATED)
+        opportunities = (
+            Opportunity.objects.for_contact(contact)
+            .select_related(*LIST_RELATED)
+            .with_cycle_has_stages()
+        )
         context |= {
             "statistics": contact.statistics(),
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
@@ -104,7 +108,9 @@ class SalespersonDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         salesperson = self.object
-        opportunities = salesperson.opportunities.select_related(*LIST_RELATED)
+        opportunities = salesperson.opportunities.select_related(
+            *LIST_RELATED
+        ).with_cycle_has_stages()
         context |= {
             "statistics": salesperson.statistics(),
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),

@@ -107,9 +107,14 @@ def can_create_customer(user: User, contact: Contact) -> bool:
     return user.has_perm("contacts.add_customer") and acts_for(user, contact.salesperson_id)
 
 
-def row_commands(user: User, opportunity: Opportunity) -> set[str]:
-    """The commands a row or card shows: what the state offers and the user may do."""
-    offered = services.commands_offered(opportunity)
+def row_commands(
+    user: User, opportunity: Opportunity, *, has_stages: bool | None = None
+) -> set[str]:
+    """The commands a row or card shows: what the state offers and the user may do.
+
+    `has_stages`: whether the cycle has stages, when the caller knows (`services.offered`).
+    """
+    offered = services.offered(opportunity, has_stages=has_stages).commands
     allowed = set()
     if can_act_on(user, opportunity):
         allowed |= offered - {"delete"}

@@ -108,7 +108,8 @@ class ResultsPartialMixin:
 
 # --- the opportunity table (the list, the contact and salesperson cards) ----------------------
 
-# What a row shows of other tables: select_related these before `list_rows`.
+# What a row shows of other tables: select_related these before `list_rows`, and read the rows
+# `with_cycle_has_stages()`, so that the commands of a row need no query of their own.
 LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
 
 
@@ -116,7 +117,9 @@ def list_rows(user: User, opportunities: Iterable[Opportunity]) -> list[Opportun
     """Opportunities as the shared table's rows: their commands and links worked out."""
     rows = list(opportunities)
     for opportunity in rows:
-        opportunity.commands = row_commands(user, opportunity)
+        opportunity.commands = row_commands(
+            user, opportunity, has_stages=getattr(opportunity, "cycle_has_stages", None)
+        )
     add_row_links(rows)
     return rows
 

@@ -20,24 +20,25 @@ from opportunities.services.documents import (
 from opportunities.services.editing import UNSET, change_opportunity
 from opportunities.services.errors import Refusal
 from opportunities.services.lifecycle import (
+    Offer,
     activate_first_stage,
     available_actions,
     close_opportunity,
-    commands_offered,
     create_opportunity,
+    offered,
     update_defaults,
     update_opportunity,
 )
 
 __all__ = [
     "UNSET",
+    "Offer",
     "Refusal",
     "activate_first_stage",
     "add_quote_line",
     "available_actions",
     "change_opportunity",
     "close_opportunity",
-    "commands_offered",
     "create_customer",
     "create_opportunity",
     "create_quote",
@@ -47,6 +48,7 @@ __all__ = [
     "delete_quote",
     "delete_quote_line",
     "make_order",
+    "offered",
     "update_defaults",
     "update_opportunity",
     "update_quote_line",

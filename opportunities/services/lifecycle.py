@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.functional import cached_property
 
 from contacts.models import Contact, Salesperson
 from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry, UpdateAction
@@ -37,18 +38,92 @@ def cycle_stages(sales_cycle: SalesCycle) -> list[SalesCycleStage]:
     return list(sales_cycle.stages.order_by("stage"))
 
 
+class Offer:
+    """What may be done with an opportunity now, as the services will accept it.
+
+    `commands`: what a page shows: "activate", "update", "close", "create_quote", "delete".
+    `actions`: the update actions, each with its target stages in stage order (SPEC 3.4); the
+    stages are read when first needed unless they were given. Pages offer only what is here,
+    so they never offer what a service would refuse.
+    """
+
+    def __init__(
+        self,
+        opportunity: Opportunity,
+        *,
+        stages: list[SalesCycleStage] | None = None,
+        has_stages: bool | None = None,
+    ):
+        self.opportunity = opportunity
+        self._stages = stages
+        self._has_stages = bool(stages) if stages is not None else has_stages
+        self.commands = frozenset(self._commands())
+
+    @property
+    def stages(self) -> list[SalesCycleStage]:
+        if self._stages is None:
+            self._stages = cycle_stages(self.opportunity.sales_cycle)
+        return self._stages
+
+    @property
+    def has_stages(self) -> bool:
+        if self._has_stages is None:
+            self._has_stages = bool(self.stages)
+        return self._has_stages
+
+    @cached_property
+    def actions(self) -> dict[UpdateAction, list[SalesCycleStage]]:
+        if self.opportunity.closed:
+            return {}
+        return _update_actions(self.opportunity, self.stages)
+
+    def _commands(self) -> set[str]:
+        opportunity = self.opportunity
+        if opportunity.closed:
+            return {"delete"}
+        commands = {"close"}
+        if opportunity.status == Opportunity.Status.NOT_STARTED:
+            if self.has_stages:  # it starts on the lowest stage: a cycle without any refuses
+                commands.add("activate")
+            return commands
+        # On a stage, updating the figures there is always offered (`_update_actions`).
+        if opportunity.current_stage_id is not None or self.has_stages:
+            commands.add("update")
+        if opportunity.quote_id is None and opportunity.contact.is_company:
+            commands.add("create_quote")
+        return commands
+
+
+def offered(
+    opportunity: Opportunity,
+    *,
+    stages: list[SalesCycleStage] | None = None,
+    has_stages: bool | None = None,
+) -> Offer:
+    """The update actions and the commands offered on `opportunity` in its current state.
+
+    What it needs of the cycle's stages is read when needed (one query), unless the caller
+    gives them: `stages`, the cycle's stages in stage order, or, enough for the commands,
+    `has_stages` (a list row's `cycle_has_stages`, `OpportunityQuerySet.with_cycle_has_stages`,
+    read with the row: no query per row). A closed opportunity needs none.
+    """
+    return Offer(opportunity, stages=stages, has_stages=has_stages)
+
+
 def available_actions(
     opportunity: Opportunity, *, stages: list[SalesCycleStage] | None = None
 ) -> dict[UpdateAction, list[SalesCycleStage]]:
-    """The update actions offered now, each with its target stages in stage order (SPEC 3.4).
+    """The update actions offered now, each with its target stages (`offered(...).actions`).
 
     The default target of skip is its first stage, of jump its last (the immediate neighbour).
-    `stages` may be given when the caller already holds the cycle's stages in order.
     """
-    if opportunity.closed:
-        return {}
-    if stages is None:
-        stages = cycle_stages(opportunity.sales_cycle)
+    return offered(opportunity, stages=stages).actions
+
+
+def _update_actions(
+    opportunity: Opportunity, stages: list[SalesCycleStage]
+) -> dict[UpdateAction, list[SalesCycleStage]]:
+    """The update actions of an open opportunity and their targets (the table of SPEC 3.4)."""
     if opportunity.current_stage_id is None:
         return {UpdateAction.FIRST: stages[:1]} if stages else {}
     position = next(
@@ -79,25 +154,6 @@ def available_actions(
 
 def default_target(action: UpdateAction, targets: list[SalesCycleStage]) -> SalesCycleStage:
     return targets[-1] if action in (UpdateAction.JUMP, UpdateAction.PREVIOUS) else targets[0]
-
-
-def commands_offered(opportunity: Opportunity) -> set[str]:
-    """The commands a page may offer on this opportunity, from its state alone (no queries).
-
-    "update" is offered when `available_actions` would offer something; the update dialog then
-    asks it which actions exactly.
-    """
-    status = opportunity.status
-    commands: set[str] = set()
-    if status == Opportunity.Status.NOT_STARTED:
-        commands |= {"activate", "close"}
-    elif status == Opportunity.Status.IN_PROGRESS:
-        commands |= {"update", "close"}
-        if opportunity.quote_id is None and opportunity.contact.is_company:
-            commands.add("create_quote")
-    else:
-        commands.add("delete")
-    return commands
 
 
 def update_defaults(

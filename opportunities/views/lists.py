@@ -62,7 +62,7 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
             raise Http404(_("There is no such page."))
         try:
             found = keyset_page(
-                queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS),
+                queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS).with_cycle_has_stages(),
                 sort,
                 per_page=page_size,
                 after_cursor=query.get("after") or None,
