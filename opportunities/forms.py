@@ -238,8 +238,6 @@ class CloseForm(VersionForm):
             ("", BLANK_CHOICE_LABEL),
             *((code.code, f"{code.code} {code.description}") for code in of_type),
         ]
-        if len(of_type) == 1 and not self.is_bound:
-            self.initial["close_code"] = of_type[0].code
         self.quote_total = quote_total
         if quote_total is not None:
             # The open quote's total is the sales value; the service uses it whatever is sent.
@@ -311,13 +309,11 @@ class MakeOrderForm(VersionForm):
             del self.fields["close_code"]
             del self.fields["date_closed"]
             return
-        won = list(CloseOpportunityCode.objects.filter(type="won"))
+        won = CloseOpportunityCode.objects.filter(type=CloseOpportunityCode.Type.WON)
         self.fields["close_code"].widget.choices = [
             ("", BLANK_CHOICE_LABEL),
             *((code.code, f"{code.code} {code.description}") for code in won),
         ]
-        if len(won) == 1 and not self.is_bound:
-            self.initial["close_code"] = won[0].code
 
 
 class BatchDeleteForm(forms.Form):

@@ -183,6 +183,31 @@ def update_defaults(
     return defaults
 
 
+def close_defaults(
+    opportunity: Opportunity,
+    *,
+    outcome: str | None = None,
+    today: datetime.date | None = None,
+) -> dict:
+    """What the close dialog pre-fills (SPEC 3.5), from the current state.
+
+    `outcome`: won unless lost is asked for; `close_code`: the only code of that outcome, when
+    there is exactly one; `date_closed`: the later of today and the last change, the date
+    closing takes when none is given; `sales_value`: the open quote's total, which closing as
+    won takes whatever is typed, else the estimated value, if any.
+    """
+    if outcome not in CloseOpportunityCode.Type.values:
+        outcome = CloseOpportunityCode.Type.WON
+    codes = list(CloseOpportunityCode.objects.filter(type=outcome)[:2])
+    quote = opportunity.open_quote
+    return {
+        "outcome": CloseOpportunityCode.Type(outcome),
+        "close_code": codes[0] if len(codes) == 1 else None,
+        "date_closed": default_date(active_entry(opportunity), today),
+        "sales_value": quote.total if quote is not None else opportunity.estimated_value or None,
+    }
+
+
 def _default_close_date(
     stage: SalesCycleStage, date_of_change: datetime.date
 ) -> datetime.date | None:

@@ -300,16 +300,15 @@ class CloseDialog(Dialog):
         return self.request.GET
 
     def initial(self, query: QueryDict) -> dict:
-        """The values carried, else the defaults."""
-        outcome = query.get("outcome")
-        if outcome not in CloseOpportunityCode.Type.values:
-            outcome = CloseOpportunityCode.Type.WON
-        default_date = services.update_defaults(self.opportunity, action="update")["date_of_change"]
+        """The values carried, else the defaults (`services.close_defaults`)."""
+        defaults = services.close_defaults(self.opportunity, outcome=query.get("outcome"))
+        outcome, code = defaults["outcome"], defaults["close_code"]
         initial = {
             "version": self.version_shown(query),
             "outcome": outcome,
-            "date_closed": parse_date(query.get("date_closed")) or default_date,
-            "sales_value": query.get("sales_value") or self.opportunity.estimated_value or None,
+            "close_code": code.code if code else None,
+            "date_closed": parse_date(query.get("date_closed")) or defaults["date_closed"],
+            "sales_value": query.get("sales_value") or defaults["sales_value"],
         }
         chosen = query.get("close_code")
         if any(code.code == chosen and code.type == outcome for code in self.codes):

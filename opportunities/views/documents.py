@@ -227,8 +227,10 @@ class MakeOrderDialog(Dialog):
             return MakeOrderForm(data, **kwargs)
         initial = {"version": self.opportunity.version if self.opportunity else None}
         if self.closes:
-            defaults = services.update_defaults(self.opportunity, action="update")
-            initial["date_closed"] = defaults["date_of_change"]
+            defaults = services.close_defaults(self.opportunity)  # won: the default outcome
+            code = defaults["close_code"]
+            initial["close_code"] = code.code if code else None
+            initial["date_closed"] = defaults["date_closed"]
         return MakeOrderForm(initial=initial, **kwargs)
 
     def act(self, form: MakeOrderForm) -> HttpResponse:
