@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "contacts",
     "salescycles",
     "opportunities",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (SPEC 10): Django's Tasks framework, its tasks stored in the database and run
+# by `manage.py jobs_worker` processes (on as many machines as wanted, sharing the database). A
+# running job beats at every chunk; one silent for DJANGO_JOBS_STALE_SECONDS is taken to have
+# lost its worker, and a worker's sweep queues it again, to resume where it stopped.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOBS_STALE_SECONDS = float(os.environ.get("DJANGO_JOBS_STALE_SECONDS", "60"))
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a paused login before any password is checked, so that a guess there

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("opportunities.urls")),
     path("", include("contacts.urls")),
     path("sales-cycles/", include("salescycles.urls")),
+    path("jobs/", include("jobs.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

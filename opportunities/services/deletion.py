@@ -126,20 +126,48 @@ def delete_closed_opportunities_for_a_while(
     return deleted, True
 
 
+def delete_closed_opportunities_in_chunks(
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    start_after: str = "",
+    in_chunk: Callable[[int, str | None], None] | None = None,
+    **filters,
+) -> Iterator[int]:
+    """Delete as `delete_closed_opportunities` does, yielding each chunk's count once committed.
+
+    For a job that resumes: only numbers after `start_after` are read, and `in_chunk(count,
+    last_number)` runs inside each chunk's transaction, after its DELETE (`last_number` is None
+    for the last chunk, which has no upper bound). What it writes commits with the chunk, or
+    rolls back with it when it raises, so a job's progress never differs from what was deleted.
+    """
+    check_chunk_size(chunk_size)
+    queryset = closed_opportunities(**filters)
+    for count, _last in _delete_in_chunks(
+        queryset, chunk_size, start_after=start_after, in_chunk=in_chunk
+    ):
+        yield count
+
+
 def check_chunk_size(chunk_size: int) -> None:
     """A programming error, before anything is deleted: callers check what users type."""
     if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
         raise ValueError(f"The chunk size must be between 1 and {MAX_CHUNK_SIZE}: {chunk_size}.")
 
 
-def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:
+def _delete_in_chunks(
+    queryset,
+    chunk_size: int,
+    *,
+    start_after: str = "",
+    in_chunk: Callable[[int, str | None], None] | None = None,
+) -> Iterator[tuple[int, bool]]:
     """Delete the queryset's rows in number order, a chunk per transaction: (count, last chunk).
 
     Chunks follow the number, not the id: a number range (the usual filter) then starts
     reading at its first number through the number's index, where an id order would first
     walk past every older opportunity.
     """
-    last_number = ""
+    last_number = start_after
     while True:
         remaining = queryset.filter(number__gt=last_number).order_by("number")
         # The chunk's upper key and the key after it (at most two values read, whatever the
@@ -152,6 +180,8 @@ def _delete_in_chunks(queryset, chunk_size: int) -> Iterator[tuple[int, bool]]:
             # The filters are applied again in the DELETE itself, so a row that changed since the
             # boundary was read is judged on its state now. The database deletes the entries.
             count, _ = chunk.order_by().delete()
+            if in_chunk is not None:
+                in_chunk(count, None if last_chunk else keys[0])
         yield count, last_chunk
         if last_chunk:
             return

@@ -1,4 +1,4 @@
-"""The batch job "Delete opportunities": filters, preview, confirmation, progress."""
+"""The batch job "Delete opportunities": filters, preview, confirmation, then the job."""
 
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -7,38 +7,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.crypto import get_random_string
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from jobs import services as jobs
+from jobs.models import Job
 from opportunities import permissions, services
 from opportunities.forms import BatchDeleteForm
-from opportunities.services.deletion import delete_closed_opportunities_for_a_while
-from web.shortcuts import done
+from web.shortcuts import go
 
-# A web request deletes for about this long, then the page shows the progress and goes on in
-# the next request: a large deletion never runs into the server's request timeout.
-BATCH_SECONDS = 2.0
-BATCH_CHUNK_SIZE = 2000
-# A confirmation is refused after this long: the preview it carries is out of date. Each step
-# of a running deletion hands on a fresh one.
+# A confirmation is refused after this long: the preview it carries is out of date.
 BATCH_CONFIRMATION_MAX_AGE = 24 * 60 * 60
 
 
 @require_http_methods(["GET", "POST"])
 def batch_delete(request: HttpRequest) -> HttpResponse:
-    """The batch job "Delete opportunities": filters, preview count, confirmation, result.
+    """The batch job "Delete opportunities": filters, preview count, confirmation, job.
 
     The preview hands the page a signed confirmation of what it showed: the filters (or the
     explicit choice of all closed opportunities) and the count. Only a POST carrying one, for
-    the very filters it posts, deletes. The deletion runs a few chunks per request
-    (`BATCH_SECONDS`); until it is finished the page shows how many were deleted and how many
-    remain, and goes on by itself (htmx) or with a "Continue" button, each step handing on a
-    new confirmation with the running total. Each step runs the filters again, so it resumes
-    wherever it stopped.
+    the very filters it posts, starts the deletion: as a job for a worker (jobs app), whose
+    page shows its progress and result; closing the page changes nothing. The same
+    confirmation posted again (a double click) leads to the same job.
     """
     if not permissions.can_delete(request.user):
         raise PermissionDenied
@@ -48,7 +41,7 @@ def batch_delete(request: HttpRequest) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(batch_preview_url(form))
             return batch_page(request, form)
-        return batch_step(request, form)
+        return batch_start(request, form)
     form = BatchDeleteForm(request.GET if "preview" in request.GET else None)
     return batch_page(request, form)
 
@@ -57,7 +50,13 @@ def batch_page(
     request: HttpRequest, form: BatchDeleteForm, error: ValidationError | None = None
 ) -> HttpResponse:
     """The page with the filters and, for valid ones, the preview and its confirmation."""
-    context = {"form": form, "preview": None}
+    context = {
+        "form": form,
+        "preview": None,
+        "unfinished_jobs": Job.objects.unfinished()
+        .filter(kind=Job.Kind.DELETE_OPPORTUNITIES)
+        .order_by("-created_at")[:5],
+    }
     if form.is_bound and form.is_valid():
         count = services.delete_closed_opportunities(**form.filters(), dry_run=True)
         selection = form.selection()
@@ -72,49 +71,23 @@ def batch_page(
     return render(request, "opportunities/batch_delete.html", context)
 
 
-def batch_step(request: HttpRequest, form: BatchDeleteForm) -> HttpResponse:
-    """One step of a confirmed deletion: check the confirmation, delete for a while, report."""
+def batch_start(request: HttpRequest, form: BatchDeleteForm) -> HttpResponse:
+    """A confirmed deletion: check the confirmation, queue the job, go to its page."""
     try:
-        confirmed = confirmed_batch(request, form)
+        confirmed_batch(request, form)
     except ValidationError as error:
-        if request.htmx:  # the progress partial cannot show the page: go to it
+        if request.htmx:  # an htmx request cannot show the page: go to it
             for message in error.messages:
                 messages.error(request, message)
             return HttpResponseClientRedirect(batch_preview_url(form))
         return batch_page(request, form, error)
-    now, finished = delete_closed_opportunities_for_a_while(
-        **form.filters(),
-        seconds=BATCH_SECONDS,
-        chunk_size=BATCH_CHUNK_SIZE,
+    job = jobs.enqueue_deletion(
         user=request.user,
+        filters=form.filters(),
+        all_closed=form.cleaned_data["all_closed"],
+        confirmation=request.POST["confirmation"],
     )
-    remaining = (
-        0 if finished else services.delete_closed_opportunities(**form.filters(), dry_run=True)
-    )
-    # A step whose answer never reached the browser deleted rows that the confirmation it was
-    # given does not count; what matched at the start less what is left counts them. Rows that
-    # joined the selection since the start are counted by the steps.
-    deleted = max(confirmed["deleted"] + now, confirmed["count"] - remaining)
-    if finished:
-        message = ngettext(
-            "%(count)s closed opportunity was deleted.",
-            "%(count)s closed opportunities were deleted.",
-            deleted,
-        ) % {"count": number_format(deleted, force_grouping=True)}
-        return done(request, message, reverse("opportunities:batch_delete"))
-    context = {
-        "form": form,
-        "preview": None,
-        "deleted": deleted,
-        "remaining": remaining,
-        "selection": confirmed["filters"],
-        "confirmation": batch_confirmation(
-            request.user, confirmed["filters"], count=confirmed["count"], deleted=deleted
-        ),
-    }
-    if request.htmx:
-        return render(request, "opportunities/batch_delete.html#progress", context)
-    return render(request, "opportunities/batch_delete.html", context)
+    return go(request, job.get_absolute_url())
 
 
 def batch_salt(user: User) -> str:
@@ -122,19 +95,18 @@ def batch_salt(user: User) -> str:
     return f"opportunities.batch_delete.{user.pk}"
 
 
-def batch_confirmation(user: User, selection: dict, *, count: int, deleted: int = 0) -> str:
-    """What the page posts back to delete: the previewed selection, the count the deletion
-    started from and the running total, signed so that the browser cannot change them."""
-    payload = {"filters": selection, "count": count, "deleted": deleted}
+def batch_confirmation(user: User, selection: dict, *, count: int) -> str:
+    """What the page posts back to delete: the previewed selection and its count, signed so
+    that the browser cannot change them, and unique (one job per confirmation)."""
+    payload = {"filters": selection, "count": count, "nonce": get_random_string(12)}
     return signing.dumps(payload, salt=batch_salt(user), compress=True)
 
 
 def confirmed_batch(request: HttpRequest, form: BatchDeleteForm) -> dict:
     """The confirmation the POST carries, checked against its filters; raises the refusal.
 
-    Until something is deleted the previewed count is what the user agreed to: when more match
-    now, the preview is shown again; fewer (deleted or reopened since) is no harm, and the
-    count the deletion starts from becomes what matches now.
+    The previewed count is what the user agreed to: when more match now, the preview is shown
+    again; fewer (deleted or reopened since) is no harm.
     """
     try:
         confirmed = signing.loads(
@@ -148,11 +120,9 @@ def confirmed_batch(request: HttpRequest, form: BatchDeleteForm) -> dict:
         raise batch_refusal("not_previewed") from None
     if confirmed["filters"] != form.selection():
         raise batch_refusal("filters_changed")
-    if confirmed["deleted"] == 0:
-        matching = services.delete_closed_opportunities(**form.filters(), dry_run=True)
-        if matching > confirmed["count"]:
-            raise batch_refusal("selection_grew")
-        confirmed["count"] = matching
+    matching = services.delete_closed_opportunities(**form.filters(), dry_run=True)
+    if matching > confirmed["count"]:
+        raise batch_refusal("selection_grew")
     return confirmed
 
 

@@ -15,7 +15,8 @@ from django.db import DatabaseError, transaction
 
 # A write to the application's tables (not the session's or the auth tables').
 WRITE = re.compile(
-    r'^\s*(INSERT INTO|UPDATE|DELETE FROM) "(opportunities|contacts|salescycles|numbering)_'
+    r"^\s*(INSERT INTO|UPDATE|DELETE FROM) "
+    r'"(opportunities|contacts|salescycles|numbering|jobs|django_tasks_db)_'
 )
 
 

@@ -1,7 +1,7 @@
-"""The batch deletion page deletes a large selection over several requests, with progress.
+"""The batch deletion page starts the deletion as a job on a worker, and shows its progress.
 
-The running total travels in the signed confirmation each step hands to the next, so the
-result counts every step, and a total the browser makes up counts for nothing.
+The confirmation the preview issued starts one job (posted twice, the same job); the job's
+page shows where it stands and its result; nothing depends on the page staying open.
 """
 
 from html.parser import HTMLParser
@@ -10,9 +10,10 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 
+from jobs.models import Job
 from opportunities import services
 from opportunities.models import Opportunity
-from opportunities.views import batch
+from tests.jobs.workers import run_jobs
 
 pytestmark = pytest.mark.django_db
 BATCH = reverse("opportunities:batch_delete")
@@ -69,89 +70,94 @@ def closed(fx):
     return made
 
 
-@pytest.fixture
-def one_chunk_per_request(monkeypatch):
-    monkeypatch.setattr(batch, "BATCH_SECONDS", 0)
-    monkeypatch.setattr(batch, "BATCH_CHUNK_SIZE", 1)
+def delete_through_the_job(client, data, **headers):
+    """Post the confirmation, let a worker run the job, and open the job's page."""
+    response = client.post(BATCH, data, **headers)
+    url = response.headers.get("HX-Redirect") or response["Location"]
+    run_jobs()
+    return client.get(url)
 
 
-def test_a_large_deletion_shows_its_progress_and_goes_on_until_done(
-    fx, client, closed, one_chunk_per_request
+def test_a_confirmed_deletion_is_queued_as_a_job_that_a_worker_runs_to_its_result(
+    fx, client, manager, closed
 ):
     open_one = fx.create_opp_a(description="Open")
-    first = client.post(BATCH, confirmation(client, all_closed="on"))
-    assert first.status_code == 200
-    assert first.context["deleted"] == 1 and first.context["remaining"] == 2
-    assert "1 closed opportunity deleted so far." in first.content.decode()
-    second = client.post(BATCH, form_fields(first, "batch-progress"), HTTP_HX_REQUEST="true")
-    assert "<html" not in second.content.decode()  # htmx gets the progress only
-    assert second.context["deleted"] == 2
-    # Without JavaScript the "Continue" button posts the same form.
-    last = client.post(BATCH, form_fields(second, "batch-progress"), follow=True)
-    assert "3 closed opportunities were deleted." in last.content.decode()
+
+    response = client.post(BATCH, confirmation(client, all_closed="on"))
+
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.state, job.started_by, job.parameters["all_closed"]) == (
+        "queued",
+        manager,
+        True,
+    )
+    assert Opportunity.objects.count() == 4  # nothing deleted in the request
+    queued = client.get(job.get_absolute_url()).content.decode()
+    assert "Waiting for a worker." in queued
+    assert 'hx-trigger="every 1s"' in queued and 'id="job-refresh"' in queued
+
+    run_jobs()
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "3 closed opportunities were deleted." in page
+    assert "hx-trigger" not in page and 'id="job-refresh"' not in page
     assert list(Opportunity.objects.all()) == [open_one]
 
 
-def test_the_last_step_under_htmx_sends_the_browser_to_the_result(fx, client, closed):
-    response = client.post(BATCH, confirmation(client, all_closed="on"), HTTP_HX_REQUEST="true")
-    assert response.headers["HX-Redirect"] == BATCH
-    assert not Opportunity.objects.exists()
-    assert "3 closed opportunities were deleted." in client.get(BATCH).content.decode()
-
-
-def test_the_result_counts_every_step_even_after_a_step_whose_answer_was_lost(
-    fx, client, closed, one_chunk_per_request
-):
-    """The second step deletes its chunk but its answer never arrives (the connection dropped,
-    the tab was closed): the user continues from the page they still have."""
-    first = client.post(BATCH, confirmation(client, all_closed="on"))
-    still_shown = form_fields(first, "batch-progress")
-    client.post(BATCH, still_shown, HTTP_HX_REQUEST="true")  # answer lost
-    assert Opportunity.objects.count() == 1
-
-    last = client.post(BATCH, still_shown, follow=True)
-
-    assert "3 closed opportunities were deleted." in last.content.decode()
+def test_the_job_runs_to_its_end_without_its_page_ever_opened(fx, client, closed):
+    client.post(BATCH, confirmation(client, salesperson="JO"))  # then the tab is closed
+    run_jobs()
+    job = Job.objects.get()
+    assert (job.state, job.result) == ("done", {"deleted": 3})
     assert not Opportunity.objects.exists()
 
 
-def test_a_running_total_made_up_by_the_browser_counts_for_nothing(
-    fx, client, closed, one_chunk_per_request
-):
-    first = client.post(BATCH, confirmation(client, all_closed="on"))
-    data = {**form_fields(first, "batch-progress"), "deleted": "1000"}
+def test_the_same_confirmation_posted_twice_starts_one_job(fx, client, closed):
+    data = confirmation(client, all_closed="on")
+    first = client.post(BATCH, data)
     second = client.post(BATCH, data)
-    assert second.context["deleted"] == 2
-    last = client.post(
-        BATCH, {**form_fields(second, "batch-progress"), "deleted": "-7"}, follow=True
+    assert first["Location"] == second["Location"]
+    assert Job.objects.count() == 1
+
+
+def test_under_htmx_the_confirmation_sends_the_browser_to_the_job(fx, client, closed):
+    page = delete_through_the_job(
+        client, confirmation(client, all_closed="on"), HTTP_HX_REQUEST="true"
     )
-    assert "3 closed opportunities were deleted." in last.content.decode()
+    assert "3 closed opportunities were deleted." in page.content.decode()
 
 
-def test_a_tampered_step_under_htmx_sends_the_browser_back_to_the_preview(
-    fx, client, closed, one_chunk_per_request
+def test_a_tampered_confirmation_under_htmx_sends_the_browser_back_to_the_preview(
+    fx, client, closed
 ):
-    first = client.post(BATCH, confirmation(client, salesperson="JO"))
-    data = {**form_fields(first, "batch-progress"), "salesperson": "AH"}
+    data = {**confirmation(client, salesperson="JO"), "salesperson": "AH"}
 
     response = client.post(BATCH, data, HTTP_HX_REQUEST="true")
 
     assert response.headers["HX-Redirect"] == f"{BATCH}?preview=1&salesperson=AH"
-    assert Opportunity.objects.count() == 2
+    assert not Job.objects.exists()
     page = client.get(response.headers["HX-Redirect"])
     assert "The filters are not the ones of the preview." in page.content.decode()
     assert page.context["preview"] == 0
 
 
-def test_a_refused_step_without_javascript_shows_the_preview_again(
-    fx, client, closed, one_chunk_per_request
-):
-    first = client.post(BATCH, confirmation(client, all_closed="on"))
-    data = {**form_fields(first, "batch-progress"), "confirmation": "made-up"}
+def test_a_refused_confirmation_without_javascript_shows_the_preview_again(fx, client, closed):
+    data = {**confirmation(client, all_closed="on"), "confirmation": "made-up"}
 
     response = client.post(BATCH, data)
 
     assert refusal_codes(response) == ["not_previewed"]
-    assert Opportunity.objects.count() == 2
-    assert response.context["preview"] == 2
+    assert not Job.objects.exists()
+    assert response.context["preview"] == 3
     assert form_fields(response, "batch-confirm")["all_closed"] == "True"
+
+
+def test_the_batch_page_links_the_deletions_under_way(fx, client, closed):
+    client.post(BATCH, confirmation(client, all_closed="on"))
+    job = Job.objects.get()
+    page = client.get(BATCH).content.decode()
+    assert f'href="{job.get_absolute_url()}"' in page.split('id="unfinished-jobs"')[1]
+    run_jobs()
+    assert 'id="unfinished-jobs"' not in client.get(BATCH).content.decode()

@@ -4,9 +4,11 @@ import argparse
 import datetime
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from contacts.models import Contact, Salesperson
+from jobs import services as jobs
 from opportunities import services
 from opportunities.services.deletion import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE
 from salescycles.models import SalesCycle
@@ -66,6 +68,14 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
         )
         parser.add_argument(
+            "--background",
+            action="store_true",
+            help=(
+                "Queue the deletion as a job for a worker (manage.py jobs_worker) and return at "
+                "once; its progress and result are on the job's page, under Recent jobs."
+            ),
+        )
+        parser.add_argument(
             "--chunk-size",
             type=chunk_size,
             default=DEFAULT_CHUNK_SIZE,
@@ -77,6 +87,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         filters = self._filters(options)
+        if options["background"]:
+            self._enqueue(filters, options)
+            return
         if options["dry_run"]:
             count = services.delete_closed_opportunities(**filters, dry_run=True)
             self.stdout.write(f"Would delete {count} closed opportunities (dry run).")
@@ -96,6 +109,23 @@ class Command(BaseCommand):
             progress=progress if options["verbosity"] >= 1 and total else None,
         )
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} closed opportunities."))
+
+    def _enqueue(self, filters: dict, options) -> None:
+        try:
+            job = jobs.enqueue_deletion(
+                user=None,
+                filters=filters,
+                all_closed=options["all"],
+                dry_run=options["dry_run"],
+                chunk_size=options["chunk_size"],
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        what = "count" if options["dry_run"] else "deletion"
+        self.stdout.write(
+            self.style.SUCCESS(f"Queued the {what} as job #{job.pk}.")
+            + f" A worker runs it (manage.py jobs_worker); its page: {job.get_absolute_url()}"
+        )
 
     def _filters(self, options) -> dict:
         """The service's filters; every operator mistake is a CommandError, before any deletion.

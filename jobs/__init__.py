@@ -1,0 +1,1 @@
+"""Background jobs: long work (the batch deletion, later imports) run by worker processes."""
