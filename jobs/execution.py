@@ -18,10 +18,8 @@ from django.utils import timezone
 
 from jobs import services
 from jobs.models import Job
-from opportunities.services.deletion import (
-    closed_opportunities,
-    delete_closed_opportunities_in_chunks,
-)
+from opportunities.models import Opportunity
+from opportunities.services.deletion import delete_closed_opportunities_in_chunks
 
 logger = logging.getLogger("jobs")
 
@@ -161,7 +159,7 @@ def run_deletion(job: Job, context: WorkerContext) -> dict:
         finish(job, Job.State.DONE, result)
         return result
     if job.dry_run:
-        count = closed_opportunities(**filters).count()
+        count = Opportunity.objects.closed().matching(**filters).count()
         beat(job, total=count, done=count, started_at=Coalesce(F("started_at"), timezone.now()))
         result = {"count": count}
         finish(job, Job.State.DONE, result)
@@ -192,7 +190,9 @@ def run_deletion(job: Job, context: WorkerContext) -> dict:
 
 
 def delete_chunks(job: Job, filters: dict, context: WorkerContext) -> dict:
-    remaining = closed_opportunities(**filters).filter(number__gt=job.cursor).count()
+    remaining = (
+        Opportunity.objects.closed().matching(**filters).filter(number__gt=job.cursor).count()
+    )
     total = job.done + remaining
     beat(job, total=total, started_at=Coalesce(F("started_at"), timezone.now()))
     job.total = total

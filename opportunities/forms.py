@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.db.models import QuerySet
 from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -390,8 +391,13 @@ class BatchDeleteForm(forms.Form):
         return cleaned_data
 
     def filters(self) -> dict:
-        """The batch job's filters (the service's keyword arguments)."""
+        """The batch job's filters: the keyword arguments of the deletion service and of
+        `Opportunity.objects.matching`."""
         return {name: self.cleaned_data[name] or None for name in self.FILTERS}
+
+    def selected(self) -> QuerySet[Opportunity]:
+        """The closed opportunities the filters select: what the preview counts."""
+        return Opportunity.objects.closed().matching(**self.filters())
 
     def selection(self) -> dict:
         """The selection as plain values, the same however it was typed: what a confirmation

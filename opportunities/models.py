@@ -4,6 +4,7 @@ The state of an opportunity changes only through `opportunities.services`; the m
 data, the database constraints and the reads.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -130,6 +131,31 @@ class OpportunityQuerySet(models.QuerySet):
 
     def closed(self):
         return self.filter(status__in=Opportunity.CLOSED_STATUSES)
+
+    def matching(
+        self,
+        *,
+        number_from: str | None = None,
+        number_to: str | None = None,
+        date_closed_from: datetime.date | None = None,
+        date_closed_to: datetime.date | None = None,
+        salesperson: Salesperson | None = None,
+        contact: Contact | None = None,
+        sales_cycle: SalesCycle | None = None,
+    ) -> "OpportunityQuerySet":
+        """The opportunities the batch deletion's filters select (SPEC 3.6): a number range, a
+        closing date range (both ends included), a salesperson, a contact, a sales cycle. A
+        filter left empty selects everything; the deletion reads `closed().matching(...)`."""
+        filters = {
+            "number__gte": number_from,
+            "number__lte": number_to,
+            "date_closed__gte": date_closed_from,
+            "date_closed__lte": date_closed_to,
+            "salesperson": salesperson,
+            "contact": contact,
+            "sales_cycle": sales_cycle,
+        }
+        return self.filter(**{lookup: value for lookup, value in filters.items() if value})
 
     def for_salesperson(self, salesperson):
         return self.filter(salesperson=salesperson)

@@ -30,35 +30,6 @@ def delete_opportunity(
     Opportunity.objects.filter(pk=locked.pk).delete()
 
 
-def closed_opportunities(
-    *,
-    number_from: str | None = None,
-    number_to: str | None = None,
-    date_closed_from: datetime.date | None = None,
-    date_closed_to: datetime.date | None = None,
-    salesperson: Salesperson | None = None,
-    contact: Contact | None = None,
-    sales_cycle: SalesCycle | None = None,
-):
-    """The closed opportunities the batch deletion's filters select."""
-    queryset = Opportunity.objects.closed()
-    if number_from:
-        queryset = queryset.filter(number__gte=number_from)
-    if number_to:
-        queryset = queryset.filter(number__lte=number_to)
-    if date_closed_from:
-        queryset = queryset.filter(date_closed__gte=date_closed_from)
-    if date_closed_to:
-        queryset = queryset.filter(date_closed__lte=date_closed_to)
-    if salesperson is not None:
-        queryset = queryset.filter(salesperson=salesperson)
-    if contact is not None:
-        queryset = queryset.filter(contact=contact)
-    if sales_cycle is not None:
-        queryset = queryset.filter(sales_cycle=sales_cycle)
-    return queryset
-
-
 def delete_closed_opportunities(
     *,
     number_from: str | None = None,
@@ -75,13 +46,14 @@ def delete_closed_opportunities(
 ) -> int:
     """Delete the closed opportunities matching the filters, with their entries.
 
-    Open opportunities are never selected. The work is done in chunks of `chunk_size`, each in
-    its own short transaction (one SELECT of the chunk's keys, one DELETE), so no lock is held
-    for long, memory stays flat, and an interrupted run is resumed by running it again.
+    The filters are those of `Opportunity.objects.closed().matching()`; open opportunities are
+    never selected. The work is done in chunks of `chunk_size`, each in its own short
+    transaction (one SELECT of the chunk's keys, one DELETE), so no lock is held for long,
+    memory stays flat, and an interrupted run is resumed by running it again.
     `progress` is called with the running total after every chunk.
     """
     check_chunk_size(chunk_size)
-    queryset = closed_opportunities(
+    queryset = Opportunity.objects.closed().matching(
         number_from=number_from,
         number_to=number_to,
         date_closed_from=date_closed_from,
@@ -114,7 +86,7 @@ def delete_closed_opportunities_for_a_while(
     only closed opportunities that are still there match.
     """
     check_chunk_size(chunk_size)
-    queryset = closed_opportunities(**filters)
+    queryset = Opportunity.objects.closed().matching(**filters)
     deadline = time.monotonic() + seconds
     deleted = 0
     for count, last in _delete_in_chunks(queryset, chunk_size):
@@ -141,7 +113,7 @@ def delete_closed_opportunities_in_chunks(
     rolls back with it when it raises, so a job's progress never differs from what was deleted.
     """
     check_chunk_size(chunk_size)
-    queryset = closed_opportunities(**filters)
+    queryset = Opportunity.objects.closed().matching(**filters)
     for count, _last in _delete_in_chunks(
         queryset, chunk_size, start_after=start_after, in_chunk=in_chunk
     ):

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from jobs import services as jobs
 from jobs.models import Job
-from opportunities import permissions, services
+from opportunities import permissions
 from opportunities.forms import BatchDeleteForm
 from web.shortcuts import go
 
@@ -58,7 +58,7 @@ def batch_page(
         .order_by("-created_at")[:5],
     }
     if form.is_bound and form.is_valid():
-        count = services.delete_closed_opportunities(**form.filters(), dry_run=True)
+        count = form.selected().count()
         selection = form.selection()
         context.update(
             preview=count,
@@ -120,7 +120,7 @@ def confirmed_batch(request: HttpRequest, form: BatchDeleteForm) -> dict:
         raise batch_refusal("not_previewed") from None
     if confirmed["filters"] != form.selection():
         raise batch_refusal("filters_changed")
-    matching = services.delete_closed_opportunities(**form.filters(), dry_run=True)
+    matching = form.selected().count()
     if matching > confirmed["count"]:
         raise batch_refusal("selection_grew")
     return confirmed

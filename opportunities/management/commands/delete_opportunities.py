@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from contacts.models import Contact, Salesperson
 from jobs import services as jobs
 from opportunities import services
+from opportunities.models import Opportunity
 from opportunities.services.deletion import DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE
 from salescycles.models import SalesCycle
 
@@ -87,14 +88,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         filters = self._filters(options)
+        selected = Opportunity.objects.closed().matching(**filters)
         if options["background"]:
             self._enqueue(filters, options)
             return
         if options["dry_run"]:
-            count = services.delete_closed_opportunities(**filters, dry_run=True)
-            self.stdout.write(f"Would delete {count} closed opportunities (dry run).")
+            self.stdout.write(f"Would delete {selected.count()} closed opportunities (dry run).")
             return
-        total = services.delete_closed_opportunities(**filters, dry_run=True)
+        total = selected.count()
         started = time.monotonic()
 
         def progress(deleted: int) -> None:
@@ -128,7 +129,8 @@ class Command(BaseCommand):
         )
 
     def _filters(self, options) -> dict:
-        """The service's filters; every operator mistake is a CommandError, before any deletion.
+        """The service's filters (those of `Opportunity.objects.matching`); every operator
+        mistake is a CommandError, before any deletion.
 
         An option given with an empty value (`--closed-to "$CUTOFF"` with CUTOFF unset) would
         otherwise drop its filter and widen the selection, so it is refused; deleting without
