@@ -54,10 +54,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "numbering",
     "contacts",
     "salescycles",
     "opportunities",
+    "api",
     "django_tasks_db",
     "jobs",
 ]
@@ -239,6 +243,55 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "config.middleware.LoginLimits"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 AXES_LOCKOUT_CALLABLE = "config.middleware.login_paused"
+
+# The REST API (api/, SPEC 12). Its throttles count requests in the database cache below, so
+# that every server shares the same counts; a migration of api/ creates its table.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "api_throttle_cache",
+    },
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenAndUserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("DJANGO_API_RATE_PER_TOKEN", "600/minute"),
+        "user": os.environ.get("DJANGO_API_RATE_PER_USER", "1200/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Opportunity CRM API",
+    "DESCRIPTION": (
+        "Opportunities, their sales cycle actions, quotes, orders and setup data, with the "
+        "permissions and rules of the pages. Authenticate with `Authorization: Token KEY` (a "
+        "key from the user menu's API tokens page) or the session of a logged-in browser."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "OpportunityStatusEnum": "opportunities.models.Opportunity.Status",
+        "PriorityEnum": "opportunities.models.Opportunity.Priority",
+        "OutcomeEnum": "opportunities.models.CloseOpportunityCode.Type",
+        "QuoteStatusEnum": "opportunities.models.Quote.Status",
+    },
+}
 
 LOGGING = {
     "version": 1,

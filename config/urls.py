@@ -1,5 +1,5 @@
 """The site's URLs: the apps (the opportunity list is the home page), authentication, the
-language switch and the admin."""
+language switch, the admin and the REST API with its tokens page."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("account/api-tokens/", include("api.token_urls")),
     # The language switch also serves the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

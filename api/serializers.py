@@ -1,0 +1,422 @@
+"""What the API reads and writes, with SPEC section 2's field names.
+
+References travel as their natural keys: a contact by number, a salesperson, sales cycle or
+close code by code, a stage by its number in the opportunity's cycle. Money and percentages are
+decimal strings ("10000.00"), dates ISO.
+
+The opportunity, entry, quote and order serializers describe the JSON (the schema is made from
+them); the JSON itself is built by the plain functions below them, which the views call: a list
+page of 25 opportunities costs a few dictionaries, not DRF's field machinery per value. The
+tests check that both name the same fields.
+"""
+
+import datetime
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from contacts.models import Contact, Salesperson
+from opportunities.models import (
+    CloseOpportunityCode,
+    Opportunity,
+    OpportunityEntry,
+    Quote,
+    SalesOrder,
+)
+from salescycles.models import SalesCycle, SalesCycleStage
+
+# SPEC 4: the actions of `update_opportunity`.
+UPDATE_ACTIONS = ("first", "next", "previous", "skip", "jump", "update")
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+PROBABILITY = {"max_digits": 10, "decimal_places": 6}
+# Input percentages: wide enough for the service to say "at most 100" (as the forms do).
+PERCENT_INPUT = {"max_digits": 12, "decimal_places": 2}
+QUANTITY = {"max_digits": 12, "decimal_places": 2}
+
+CENT = Decimal("0.01")
+PLACES = {2: CENT, 6: Decimal("0.000001")}
+
+
+def decimal_text(value, places: int = 2) -> str | None:
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(PLACES[places]))
+
+
+def iso(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- opportunities ------------------------------------------------------------------------------
+
+
+class StageReferenceSerializer(serializers.Serializer):
+    stage = serializers.IntegerField(help_text="The stage's number in its sales cycle.")
+    description = serializers.CharField()
+
+
+class OpportunitySerializer(serializers.Serializer):
+    number = serializers.CharField(read_only=True)
+    description = serializers.CharField()
+    contact = serializers.CharField(help_text="The contact's number.")
+    salesperson = serializers.CharField(help_text="The salesperson's code.")
+    sales_cycle = serializers.CharField(help_text="The sales cycle's code.")
+    priority = serializers.ChoiceField(choices=Opportunity.Priority.choices)
+    status = serializers.ChoiceField(choices=Opportunity.Status.choices)
+    closed = serializers.BooleanField()
+    creation_date = serializers.DateField()
+    date_closed = serializers.DateField(allow_null=True)
+    current_stage = StageReferenceSerializer(allow_null=True)
+    estimated_value = serializers.DecimalField(**MONEY)
+    chances_of_success = serializers.DecimalField(**PERCENT)
+    completed = serializers.DecimalField(**PERCENT)
+    probability = serializers.DecimalField(**PROBABILITY)
+    calcd_current_value = serializers.DecimalField(**MONEY)
+    estimated_close_date = serializers.DateField(allow_null=True)
+    quote = serializers.CharField(allow_null=True, help_text="The linked quote's number.")
+    order = serializers.CharField(allow_null=True, help_text="The linked order's number.")
+    version = serializers.IntegerField(
+        help_text="Moves on with every change; the ETag of the opportunity's responses."
+    )
+    available_actions = serializers.DictField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        help_text=(
+            "The update actions this user may take now, each with the numbers of its target "
+            'stages, e.g. {"next": [2], "skip": [2, 3, 4], "update": [1]}; empty when the user '
+            "may not act on the opportunity or it is closed."
+        ),
+    )
+
+    def to_representation(self, instance):
+        return opportunity_data(instance, self.context.get("actions", {}))
+
+
+class EntrySerializer(serializers.Serializer):
+    action_taken = serializers.ChoiceField(choices=OpportunityEntry.Action.choices)
+    date_of_change = serializers.DateField()
+    active = serializers.BooleanField()
+    sales_cycle = serializers.CharField()
+    stage = serializers.IntegerField(allow_null=True)
+    stage_description = serializers.CharField(allow_blank=True)
+    previous_stage = serializers.IntegerField(allow_null=True)
+    contact = serializers.CharField()
+    salesperson = serializers.CharField()
+    date_closed = serializers.DateField(allow_null=True)
+    days_open = serializers.IntegerField()
+    estimated_value = serializers.DecimalField(**MONEY)
+    calcd_current_value = serializers.DecimalField(**MONEY)
+    completed = serializers.DecimalField(**PERCENT)
+    chances_of_success = serializers.DecimalField(**PERCENT)
+    probability = serializers.DecimalField(**PROBABILITY)
+    close_code = serializers.CharField(allow_null=True)
+    estimated_close_date = serializers.DateField(allow_null=True)
+    created_by = serializers.CharField(allow_null=True, help_text="The username of who acted.")
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return entry_data(instance)
+
+
+class OpportunityDetailSerializer(OpportunitySerializer):
+    entries = EntrySerializer(many=True, help_text="The ledger, newest first.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["entries"] = [entry_data(entry) for entry in instance.entries.all()]
+        return data
+
+
+def opportunity_data(opportunity: Opportunity, actions: dict) -> dict:
+    stage = opportunity.current_stage
+    return {
+        "number": opportunity.number,
+        "description": opportunity.description,
+        "contact": opportunity.contact.number,
+        "salesperson": opportunity.salesperson.code,
+        "sales_cycle": opportunity.sales_cycle.code,
+        "priority": opportunity.priority,
+        "status": opportunity.status,
+        "closed": opportunity.closed,
+        "creation_date": iso(opportunity.creation_date),
+        "date_closed": iso(opportunity.date_closed),
+        "current_stage": (
+            {"stage": stage.stage, "description": stage.description} if stage else None
+        ),
+        "estimated_value": decimal_text(opportunity.estimated_value),
+        "chances_of_success": decimal_text(opportunity.chances_of_success),
+        "completed": decimal_text(opportunity.completed),
+        "probability": decimal_text(opportunity.probability, 6),
+        "calcd_current_value": decimal_text(opportunity.calcd_current_value),
+        "estimated_close_date": iso(opportunity.estimated_close_date),
+        "quote": opportunity.quote.number if opportunity.quote_id else None,
+        "order": opportunity.order.number if opportunity.order_id else None,
+        "version": opportunity.version,
+        "available_actions": {
+            str(action): [target.stage for target in targets] for action, targets in actions.items()
+        },
+    }
+
+
+def entry_data(entry: OpportunityEntry) -> dict:
+    return {
+        "action_taken": entry.action_taken,
+        "date_of_change": iso(entry.date_of_change),
+        "active": entry.active,
+        "sales_cycle": entry.sales_cycle.code,
+        "stage": entry.stage.stage if entry.stage_id else None,
+        "stage_description": entry.stage_description,
+        "previous_stage": entry.previous_stage,
+        "contact": entry.contact.number,
+        "salesperson": entry.salesperson.code,
+        "date_closed": iso(entry.date_closed),
+        "days_open": entry.days_open,
+        "estimated_value": decimal_text(entry.estimated_value),
+        "calcd_current_value": decimal_text(entry.calcd_current_value),
+        "completed": decimal_text(entry.completed),
+        "chances_of_success": decimal_text(entry.chances_of_success),
+        "probability": decimal_text(entry.probability, 6),
+        "close_code": entry.close_code.code if entry.close_code_id else None,
+        "estimated_close_date": iso(entry.estimated_close_date),
+        "created_by": entry.created_by.get_username() if entry.created_by_id else None,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+# --- what the opportunity endpoints take --------------------------------------------------------
+
+
+def by_number(queryset, **kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="number", queryset=queryset, **kwargs)
+
+
+def by_code(queryset, **kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="code", queryset=queryset, **kwargs)
+
+
+class OpportunityCreateSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=100)
+    contact = by_number(Contact.objects.select_related("company"), help_text="A number.")
+    salesperson = by_code(
+        Salesperson.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A code; none: the contact's salesperson (for a salesperson: themselves).",
+    )
+    sales_cycle = by_code(SalesCycle.objects.all(), help_text="A code.")
+    priority = serializers.ChoiceField(
+        choices=Opportunity.Priority.choices, default=Opportunity.Priority.NORMAL
+    )
+    activate_first_stage = serializers.BooleanField(default=False)
+    estimated_value = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    chances_of_success = serializers.DecimalField(**PERCENT_INPUT, required=False, allow_null=True)
+    estimated_close_date = serializers.DateField(required=False, allow_null=True)
+
+
+class OpportunityChangeSerializer(serializers.Serializer):
+    """The general fields (SPEC 7); only those given change."""
+
+    description = serializers.CharField(max_length=100, required=False)
+    priority = serializers.ChoiceField(choices=Opportunity.Priority.choices, required=False)
+    salesperson = by_code(Salesperson.objects.all(), required=False, allow_null=True)
+    contact = by_number(Contact.objects.select_related("company"), required=False, allow_null=True)
+    sales_cycle = by_code(SalesCycle.objects.all(), required=False, allow_null=True)
+
+
+class UpdateSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(action, action) for action in UPDATE_ACTIONS])
+    to_stage = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The target stage's number; none: the action's default target.",
+    )
+    date_of_change = serializers.DateField(required=False, allow_null=True)
+    estimated_value = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    chances_of_success = serializers.DecimalField(**PERCENT_INPUT, required=False, allow_null=True)
+    estimated_close_date = serializers.DateField(required=False, allow_null=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CloseOpportunityCode.Type.choices)
+    close_code = by_code(CloseOpportunityCode.objects.all(), required=False, allow_null=True)
+    date_closed = serializers.DateField(required=False, allow_null=True)
+    sales_value = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        allow_null=True,
+        help_text="For won; the open quote's total when the opportunity has one.",
+    )
+
+
+class MakeOrderSerializer(serializers.Serializer):
+    close_code = by_code(
+        CloseOpportunityCode.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A won code: an opportunity in progress is won in the same step.",
+    )
+    date_closed = serializers.DateField(required=False, allow_null=True)
+
+
+# --- quotes and orders -------------------------------------------------------------------------
+
+
+class LineSerializer(serializers.Serializer):
+    line_no = serializers.IntegerField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(**QUANTITY)
+    unit_price = serializers.DecimalField(**MONEY)
+    amount = serializers.DecimalField(**MONEY)
+
+
+class QuoteSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Quote.Status.choices)
+    contact = serializers.CharField()
+    customer = serializers.CharField(allow_null=True)
+    salesperson = serializers.CharField()
+    order_date = serializers.DateField()
+    opportunity = serializers.CharField(allow_null=True)
+    lines = LineSerializer(many=True)
+    total = serializers.DecimalField(**MONEY)
+
+    def to_representation(self, instance):
+        return quote_data(instance, self.context.get("opportunity"))
+
+
+class OrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    quote = serializers.CharField()
+    contact = serializers.CharField()
+    customer = serializers.CharField()
+    salesperson = serializers.CharField()
+    order_date = serializers.DateField()
+    opportunity = serializers.CharField(allow_null=True)
+    lines = LineSerializer(many=True)
+    total = serializers.DecimalField(**MONEY)
+
+    def to_representation(self, instance):
+        return order_data(instance, self.context.get("opportunity"))
+
+
+def lines_data(lines) -> tuple[list[dict], Decimal]:
+    rows, total = [], Decimal(0)
+    for line in lines:
+        amount = line.amount
+        total += amount
+        rows.append(
+            {
+                "line_no": line.line_no,
+                "description": line.description,
+                "quantity": decimal_text(line.quantity),
+                "unit_price": decimal_text(line.unit_price),
+                "amount": decimal_text(amount),
+            }
+        )
+    return rows, total
+
+
+def quote_data(quote: Quote, opportunity: Opportunity | None) -> dict:
+    lines, total = lines_data(quote.lines.all())
+    return {
+        "number": quote.number,
+        "status": quote.status,
+        "contact": quote.contact.number,
+        "customer": quote.customer.number if quote.customer_id else None,
+        "salesperson": quote.salesperson.code,
+        "order_date": iso(quote.order_date),
+        "opportunity": opportunity.number if opportunity else None,
+        "lines": lines,
+        "total": decimal_text(total),
+    }
+
+
+def order_data(order: SalesOrder, opportunity: Opportunity | None) -> dict:
+    lines, total = lines_data(order.lines.all())
+    return {
+        "number": order.number,
+        "quote": order.quote.number,
+        "contact": order.contact.number,
+        "customer": order.customer.number,
+        "salesperson": order.salesperson.code,
+        "order_date": iso(order.order_date),
+        "opportunity": opportunity.number if opportunity else None,
+        "lines": lines,
+        "total": decimal_text(total),
+    }
+
+
+# --- setup data ---------------------------------------------------------------------------------
+
+
+class SalespersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Salesperson
+        fields = ["code", "name", "email", "blocked"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    company = by_number(
+        Contact.objects.filter(type=Contact.Type.COMPANY),
+        required=False,
+        allow_null=True,
+        help_text="The number of the company a person belongs to.",
+    )
+    salesperson = by_code(Salesperson.objects.all(), required=False, allow_null=True)
+    customer = serializers.SerializerMethodField(help_text="Its customer number, if it is one.")
+
+    class Meta:
+        model = Contact
+        fields = ["number", "name", "type", "company", "salesperson", "email", "phone", "customer"]
+        read_only_fields = ["number"]
+
+    def get_customer(self, contact) -> str | None:
+        customer = getattr(contact, "customer", None)
+        return customer.number if customer is not None else None
+
+
+class StageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SalesCycleStage
+        fields = [
+            "stage",
+            "description",
+            "completed",
+            "chances_of_success",
+            "quote_required",
+            "allow_skip",
+            "date_formula",
+        ]
+
+
+class SalesCycleSerializer(serializers.ModelSerializer):
+    stages = StageSerializer(many=True, read_only=True, help_text="In stage order.")
+
+    class Meta:
+        model = SalesCycle
+        fields = ["code", "description", "probability_calculation", "blocked", "stages"]
+
+
+class CloseCodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CloseOpportunityCode
+        fields = ["code", "description", "type"]
+
+
+# --- errors (for the schema) --------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The refusal code (SPEC 4), or stale, or DRF's code.")
+    message = serializers.CharField(help_text="In the request's language.")
+
+
+# A schema, not a serializer: an object of any field names, each with its list of messages.
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "The messages of each field that was not right (non_field_errors: the whole).",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}

@@ -1,0 +1,96 @@
+"""Throttling: a limit per token and one per user, counted in the database cache, so that every
+server answering for the same database counts the same requests."""
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from api.throttling import CACHE_ALIAS, TokenAndUserThrottle
+from tests.api.conftest import token_client
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/opportunities/"
+
+
+class Clock:
+    """The throttle's clock, stopped (a test never straddles two windows) until moved."""
+
+    now = 1_000_000.5  # 40.5 s into its minute
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(TokenAndUserThrottle, "timer", staticmethod(clock))
+    return clock
+
+
+@pytest.fixture
+def rates(settings, clock):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "user": "5/minute"},
+    }
+
+
+def statuses(client, count: int) -> list[int]:
+    return [client.get(LIST).status_code for _ in range(count)]
+
+
+def test_a_token_is_limited_to_its_rate_then_told_when_to_retry(rates, manager, fx):
+    client = token_client(manager)
+    assert statuses(client, 3) == [200, 200, 200]
+    response = client.get(LIST)
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert response["Retry-After"] == "20"  # the rest of the minute, rounded up
+
+
+def test_the_next_window_starts_a_new_count(rates, clock, manager, fx):
+    client = token_client(manager)
+    assert statuses(client, 4)[-1] == 429
+    clock.now += 20
+    assert statuses(client, 3) == [200, 200, 200]
+
+
+def test_the_users_limit_counts_all_of_its_tokens_and_its_session(rates, manager, fx):
+    first, second = token_client(manager), token_client(manager)
+    assert statuses(first, 3) == [200] * 3
+    assert statuses(second, 2) == [200] * 2  # its own limit is not reached...
+    assert second.get(LIST).status_code == 429  # ...the user's is (5)
+    browser = APIClient()
+    browser.force_login(manager)
+    assert browser.get(LIST).status_code == 429
+
+
+def test_another_users_requests_are_not_counted(rates, manager, seller, fx):
+    assert statuses(token_client(manager), 4)[-1] == 429
+    assert statuses(token_client(seller), 3) == [200] * 3
+
+
+def test_the_counts_live_in_the_database_that_every_server_shares(rates, manager, fx):
+    assert isinstance(caches[CACHE_ALIAS], DatabaseCache)
+    client = token_client(manager)
+    statuses(client, 2)
+    table = connection.ops.quote_name(caches[CACHE_ALIAS]._table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert any(":throttle:token:" in key for key in keys)
+    assert any(":throttle:user:" in key for key in keys)
+    # Another server starts with its own memory but reads the same rows: a fresh cache
+    # object (as another process would make) sees the count.
+    del caches[CACHE_ALIAS]
+    assert client.get(LIST).status_code == 200
+    assert client.get(LIST).status_code == 429
+
+
+def test_an_anonymous_caller_is_refused_before_any_count(rates, fx):
+    for _ in range(10):
+        assert APIClient().get(LIST).status_code == 401
