@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, UpdateAction
 from opportunities.roles import SALES_MANAGER
 from tests.conftest import user_with_role
 from tests.snapshots import assert_refused, database_state
@@ -65,7 +65,10 @@ def manager_client(fx):
 def test_assert_refused_reads_a_page_s_refusal_from_its_form(fx, opp_a, manager_client):
     url = reverse("opportunities:update", args=[opp_a.number])
     response = assert_refused(
-        "action_not_offered", manager_client.post, url, {"version": opp_a.version, "action": "jump"}
+        "action_not_offered",
+        manager_client.post,
+        url,
+        {"version": opp_a.version, "action": UpdateAction.JUMP},
     )
     assert response.status_code == 200
 
@@ -90,5 +93,5 @@ def test_assert_refused_fails_on_a_page_that_went_through(fx, opp_a, manager_cli
             "action_not_offered",
             manager_client.post,
             url,
-            {"version": opp_a.version, "action": "next"},
+            {"version": opp_a.version, "action": UpdateAction.NEXT},
         )

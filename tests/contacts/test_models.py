@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
-from opportunities.models import CloseOpportunityCode, Opportunity
+from opportunities.models import CloseOpportunityCode, Opportunity, UpdateAction
 from salescycles.models import SalesCycle, SalesCycleStage
 from tests.snapshots import assert_refused
 
@@ -270,7 +270,7 @@ def test_unused_setup_data_can_be_deleted(fx, opp_a):
 
 
 def test_a_stage_left_behind_can_be_deleted_and_the_entries_keep_its_description(fx, opp_a):
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
 
     fx.stages[1].delete()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities import services
-from opportunities.models import Quote
+from opportunities.models import Quote, UpdateAction
 from tests.opportunities.steps import JAN_20, quote_with_total, reloaded
 
 
@@ -30,7 +30,9 @@ def lost(fx, opp_a):
 
 @pytest.fixture
 def on_stage_3(fx, opp_a):
-    services.update_opportunity(opp_a, action="skip", to_stage=fx.stages[3], today=JAN_20)
+    services.update_opportunity(
+        opp_a, action=UpdateAction.SKIP, to_stage=fx.stages[3], today=JAN_20
+    )
     return reloaded(opp_a)
 
 

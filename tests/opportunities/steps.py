@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote
+from opportunities.models import Opportunity, OpportunityEntry, Quote, UpdateAction
 
 D = datetime.date
 JAN_20 = D(2024, 1, 20)
@@ -28,7 +28,7 @@ def entries_of(opportunity) -> list[OpportunityEntry]:
 
 def next_on_jan_20(opportunity) -> OpportunityEntry:
     """OPP-A moves from stage 1 to stage 2 on 2024-01-20 with the stage's defaults."""
-    return services.update_opportunity(opportunity, action="next", today=JAN_20)
+    return services.update_opportunity(opportunity, action=UpdateAction.NEXT, today=JAN_20)
 
 
 def quote_with_total(opportunity, total, *, today=JAN_20) -> Quote:
@@ -48,11 +48,11 @@ def put_on_stage(fx, opportunity, number) -> None:
     if number in (2, 3, 4):
         services.update_opportunity(
             opportunity,
-            action="skip" if number > 2 else "next",
+            action=UpdateAction.SKIP if number > 2 else UpdateAction.NEXT,
             to_stage=fx.stages[number],
             today=JAN_20,
         )
     else:
         put_on_stage(fx, opportunity, 4)
-        services.update_opportunity(opportunity, action="next", today=JAN_20)
+        services.update_opportunity(opportunity, action=UpdateAction.NEXT, today=JAN_20)
     assert reloaded(opportunity).current_stage == fx.stages[number]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 from salescycles import formulas
 from salescycles.models import SalesCycle
 from tests.opportunities.steps import JAN_20, D, reloaded
@@ -53,7 +53,11 @@ def test_activating_an_opportunity_in_progress_is_refused(fx, opp_a):
 
 def test_first_is_not_offered_once_started(fx, opp_a):
     assert_refused(
-        "action_not_offered", services.update_opportunity, opp_a, action="first", today=JAN_20
+        "action_not_offered",
+        services.update_opportunity,
+        opp_a,
+        action=UpdateAction.FIRST,
+        today=JAN_20,
     )
 
 
@@ -76,7 +80,7 @@ def test_first_through_the_update_needs_an_estimated_value(fx, not_started):
         "estimated_value_required",
         services.update_opportunity,
         not_started,
-        action="first",
+        action=UpdateAction.FIRST,
         today=JAN_20,
     )
 
@@ -87,7 +91,7 @@ def test_the_first_stage_on_a_date_out_of_range_is_refused(fx, not_started, date
         "date_out_of_range",
         services.update_opportunity,
         not_started,
-        action="first",
+        action=UpdateAction.FIRST,
         date_of_change=date,
         estimated_value=Decimal(100),
         estimated_close_date=max(date, PAST_THE_LAST),

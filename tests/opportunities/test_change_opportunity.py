@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 from opportunities.roles import SALES_MANAGER
 from salescycles.models import SalesCycle
 from tests.conftest import user_with_role
@@ -89,7 +89,7 @@ def test_a_closed_opportunity_cannot_be_edited(fx, opp_a):
 
 def test_an_edit_from_a_stale_page_is_refused(fx, opp_a):
     seen = opp_a.version
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     assert_refused(
         "stale", services.change_opportunity, opp_a, description="Old page", expected_version=seen
     )

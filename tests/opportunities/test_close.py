@@ -11,7 +11,7 @@ import pytest
 
 from contacts.models import Customer
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote
+from opportunities.models import Opportunity, OpportunityEntry, Quote, UpdateAction
 from salescycles import formulas
 from tests.opportunities.steps import (
     COLUMN_MAXIMUM,
@@ -313,7 +313,7 @@ def test_the_close_checks_run_in_a_fixed_order(fx, opp_a, code, arguments):
 
 def test_a_close_based_on_a_stale_version_is_refused(fx, opp_a):
     seen = reloaded(opp_a).version
-    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    services.update_opportunity(reloaded(opp_a), action=UpdateAction.UPDATE, today=JAN_20)
     error = assert_refused(
         "stale",
         services.close_opportunity,

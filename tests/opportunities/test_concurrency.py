@@ -17,7 +17,7 @@ from django.db import connection
 
 from opportunities import services
 from opportunities.ledger import problems_of
-from opportunities.models import Opportunity, OpportunityEntry, Quote
+from opportunities.models import Opportunity, OpportunityEntry, Quote, UpdateAction
 from opportunities.services import Refusal
 from tests.postgres import require_postgresql_database
 
@@ -91,7 +91,9 @@ def assert_ledger_consistent(opportunity) -> list[OpportunityEntry]:
 def next_action(opportunity, **options):
     def prepare():
         mine = copy_of(opportunity)
-        return lambda: services.update_opportunity(mine, action="next", today=JAN_20, **options)
+        return lambda: services.update_opportunity(
+            mine, action=UpdateAction.NEXT, today=JAN_20, **options
+        )
 
     return prepare
 

@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 
 from contacts.models import Customer
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, SalesOrder
+from opportunities.models import (
+    Opportunity,
+    OpportunityEntry,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    UpdateAction,
+)
 from salescycles.models import SalesCycle, SalesCycleStage
 
 D = datetime.date
@@ -48,7 +55,7 @@ def test_a_second_active_entry_is_refused_in_bulk_too(fx, opp_a):
 
 
 def test_reactivating_an_old_entry_is_refused(fx, opp_a):
-    services.update_opportunity(opp_a, action="next", today=D(2024, 1, 20))
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=D(2024, 1, 20))
     first = opp_a.entries.order_by("pk").first()
     refused_by_the_database(
         lambda: OpportunityEntry.objects.filter(pk=first.pk).update(active=True)

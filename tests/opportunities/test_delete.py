@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact, Salesperson
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
+from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder, UpdateAction
 from opportunities.services.deletion import (
     MAX_CHUNK_SIZE,
     delete_closed_opportunities_for_a_while,
@@ -162,7 +162,7 @@ def test_the_model_refuses_to_delete_an_open_opportunity(fx, opp_a):
 
 def test_a_delete_based_on_a_stale_version_is_refused(fx, opp_a):
     seen = reloaded(opp_a).version
-    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    services.update_opportunity(reloaded(opp_a), action=UpdateAction.UPDATE, today=JAN_20)
     error = assert_refused("stale", services.delete_opportunity, opp_a, expected_version=seen)
     assert opp_a.number in error.messages[0]
 
@@ -235,7 +235,7 @@ def test_entries_are_deleted_by_the_database_not_by_django():
 
 def test_deleting_one_opportunity_is_one_statement_and_the_database_removes_its_entries(fx):
     opportunity = fx.create_opp_a()
-    services.update_opportunity(opportunity, action="next", today=D(2024, 1, 20))
+    services.update_opportunity(opportunity, action=UpdateAction.NEXT, today=D(2024, 1, 20))
     services.close_opportunity(
         opportunity, outcome="lost", close_code=fx.L_COMP, today=D(2024, 1, 25)
     )

@@ -8,7 +8,7 @@ import pytest
 
 from opportunities import services
 from opportunities.ledger import ledger_problems
-from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 def moved(fx):
     """An opportunity moved through the ways the ledger records: next, update, closed."""
     opportunity = fx.create_opp_a()
-    services.update_opportunity(opportunity, action="next")
-    services.update_opportunity(opportunity, action="update", estimated_value=Decimal(12000))
+    services.update_opportunity(opportunity, action=UpdateAction.NEXT)
+    services.update_opportunity(
+        opportunity, action=UpdateAction.UPDATE, estimated_value=Decimal(12000)
+    )
     return opportunity
 
 

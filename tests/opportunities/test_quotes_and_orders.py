@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
+from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder, UpdateAction
 from salescycles import formulas
 from tests.opportunities.steps import (
     COLUMN_MAXIMUM,
@@ -72,7 +72,7 @@ def test_a_second_quote_is_refused(fx, opp_a):
 
 def test_a_quote_based_on_a_stale_version_is_refused(fx, opp_a):
     seen = reloaded(opp_a).version
-    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    services.update_opportunity(reloaded(opp_a), action=UpdateAction.UPDATE, today=JAN_20)
     error = assert_refused(
         "stale", services.create_quote, opp_a, today=JAN_20, expected_version=seen
     )
@@ -287,7 +287,7 @@ def test_making_an_order_on_a_date_past_the_last_accepted_date_is_refused(fx, op
 def test_making_an_order_based_on_a_stale_version_is_refused(fx, opp_a):
     quote = quote_with_total(opp_a, Decimal(100))
     version = reloaded(opp_a).version
-    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    services.update_opportunity(reloaded(opp_a), action=UpdateAction.UPDATE, today=JAN_20)
     assert_refused(
         "stale",
         services.make_order,

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities import services
+from opportunities.models import UpdateAction
 from tests.opportunities.steps import FEB_10, JAN_20, next_on_jan_20
 
 
@@ -37,7 +38,7 @@ def book(fx, opp_a):
     opp_c = fx.create_opp_a(
         description="C", contact=fx.CT200, salesperson=fx.AH, estimated_value=Decimal(8000)
     )
-    services.update_opportunity(opp_c, action="next", today=JAN_20)
+    services.update_opportunity(opp_c, action=UpdateAction.NEXT, today=JAN_20)
     services.close_opportunity(
         opp_c, outcome="won", close_code=fx.W_PRICE, sales_value=Decimal(5000), today=FEB_10
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from opportunities import services
-from opportunities.models import OpportunityEntry, Quote
+from opportunities.models import OpportunityEntry, Quote, UpdateAction
 from salescycles import formulas
 from salescycles.models import SalesCycle, SalesCycleStage
 from tests.opportunities.steps import (
@@ -87,21 +87,23 @@ def test_next_is_not_offered_on_the_last_stage_but_update_is(fx, opp_a):
     put_on_stage(fx, opp_a, 5)
     opportunity = reloaded(opp_a)
     actions = services.available_actions(opportunity)
-    assert "next" not in actions
-    assert actions["update"] == [fx.stages[5]]
+    assert UpdateAction.NEXT not in actions
+    assert actions[UpdateAction.UPDATE] == [fx.stages[5]]
 
-    assert_refused("action_not_offered", services.update_opportunity, opportunity, action="next")
+    assert_refused(
+        "action_not_offered", services.update_opportunity, opportunity, action=UpdateAction.NEXT
+    )
 
     entry = services.update_opportunity(
-        opportunity, action="update", estimated_value=Decimal(11000), today=JAN_20
+        opportunity, action=UpdateAction.UPDATE, estimated_value=Decimal(11000), today=JAN_20
     )
     assert entry.stage == fx.stages[5]
     assert entry.action_taken == OpportunityEntry.Action.UPDATED
 
 
 def test_days_open_chain_along_the_ledger(fx, opp_a):
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
-    services.update_opportunity(opp_a, action="update", today=D(2024, 2, 1))
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
+    services.update_opportunity(opp_a, action=UpdateAction.UPDATE, today=D(2024, 2, 1))
 
     assert [entry.days_open for entry in entries_of(opp_a)] == [5, 12, 0]
     assert [entry.active for entry in entries_of(opp_a)] == [False, False, True]
@@ -115,7 +117,7 @@ def test_update_changes_the_figures_without_changing_the_stage(fx, opp_a):
 
     entry = services.update_opportunity(
         opp_a,
-        action="update",
+        action=UpdateAction.UPDATE,
         date_of_change=D(2024, 1, 25),
         estimated_value=Decimal(15000),
         chances_of_success=Decimal(60),
@@ -135,21 +137,21 @@ def test_update_changes_the_figures_without_changing_the_stage(fx, opp_a):
 
 def test_an_update_without_an_estimated_value_keeps_the_previous_one(fx, opp_a):
     services.update_opportunity(
-        opp_a, action="update", estimated_value=Decimal(20000), today=JAN_20
+        opp_a, action=UpdateAction.UPDATE, estimated_value=Decimal(20000), today=JAN_20
     )
-    entry = services.update_opportunity(opp_a, action="next", today=JAN_20)
+    entry = services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     assert entry.estimated_value == 20000
 
 
 def test_the_default_date_of_change_is_the_later_of_today_and_the_last_change(fx, opp_a):
     next_on_jan_20(opp_a)
-    entry = services.update_opportunity(opp_a, action="update", today=D(2024, 1, 16))
+    entry = services.update_opportunity(opp_a, action=UpdateAction.UPDATE, today=D(2024, 1, 16))
     assert entry.date_of_change == JAN_20
 
 
 def test_the_update_form_defaults_take_the_quote_total_and_the_target_s_figures(fx, opp_a):
     quote_with_total(opp_a, Decimal(9500))
-    defaults = services.update_defaults(reloaded(opp_a), action="next", today=JAN_20)
+    defaults = services.update_defaults(reloaded(opp_a), action=UpdateAction.NEXT, today=JAN_20)
     assert defaults["to_stage"] == fx.stages[2]
     assert defaults["date_of_change"] == JAN_20
     assert defaults["estimated_value"] == 9500
@@ -160,8 +162,8 @@ def test_the_update_form_defaults_take_the_quote_total_and_the_target_s_figures(
 def test_entries_record_the_user_who_acted(fx, django_user_model):
     user = django_user_model.objects.create_user("jo", password="x")
     opportunity = fx.create_opp_a(user=user)
-    services.update_opportunity(opportunity, action="next", today=JAN_20, user=user)
-    services.update_opportunity(opportunity, action="update", today=JAN_20)
+    services.update_opportunity(opportunity, action=UpdateAction.NEXT, today=JAN_20, user=user)
+    services.update_opportunity(opportunity, action=UpdateAction.UPDATE, today=JAN_20)
     assert [entry.created_by for entry in entries_of(opportunity)] == [user, user, None]
 
 
@@ -169,10 +171,18 @@ def test_entries_record_the_user_who_acted(fx, django_user_model):
 
 
 def test_skip_further_than_the_next_stage_records_jumped_and_keeps_the_typed_chances(fx, opp_a):
-    assert services.available_actions(opp_a)["skip"] == [fx.stages[2], fx.stages[3], fx.stages[4]]
+    assert services.available_actions(opp_a)[UpdateAction.SKIP] == [
+        fx.stages[2],
+        fx.stages[3],
+        fx.stages[4],
+    ]
 
     entry = services.update_opportunity(
-        opp_a, action="skip", to_stage=fx.stages[3], chances_of_success=Decimal(70), today=JAN_20
+        opp_a,
+        action=UpdateAction.SKIP,
+        to_stage=fx.stages[3],
+        chances_of_success=Decimal(70),
+        today=JAN_20,
     )
 
     entry.refresh_from_db()
@@ -186,7 +196,7 @@ def test_skip_further_than_the_next_stage_records_jumped_and_keeps_the_typed_cha
 
 
 def test_skip_to_the_immediate_next_stage_records_next(fx, opp_a):
-    entry = services.update_opportunity(opp_a, action="skip", today=JAN_20)
+    entry = services.update_opportunity(opp_a, action=UpdateAction.SKIP, today=JAN_20)
     assert entry.stage == fx.stages[2]
     assert entry.action_taken == OpportunityEntry.Action.NEXT
 
@@ -195,12 +205,12 @@ def test_skip_to_the_immediate_next_stage_records_next(fx, opp_a):
 def test_skip_refuses_to_pass_a_stage_that_does_not_allow_skip(fx, opp_a, target):
     """From stage 3 the next stage, 4, does not allow skip: skip is not offered at all."""
     put_on_stage(fx, opp_a, 3)
-    assert "skip" not in services.available_actions(reloaded(opp_a))
+    assert UpdateAction.SKIP not in services.available_actions(reloaded(opp_a))
     assert_refused(
         "action_not_offered",
         services.update_opportunity,
         reloaded(opp_a),
-        action="skip",
+        action=UpdateAction.SKIP,
         to_stage=fx.stages[target] if target else None,
         today=JAN_20,
     )
@@ -209,14 +219,14 @@ def test_skip_refuses_to_pass_a_stage_that_does_not_allow_skip(fx, opp_a, target
 def test_jump_to_an_earlier_stage_takes_that_stage_s_default_chances(fx, opp_a):
     put_on_stage(fx, opp_a, 4)
     opportunity = reloaded(opp_a)
-    assert services.available_actions(opportunity)["jump"] == [
+    assert services.available_actions(opportunity)[UpdateAction.JUMP] == [
         fx.stages[1],
         fx.stages[2],
         fx.stages[3],
     ]
 
     entry = services.update_opportunity(
-        opportunity, action="jump", to_stage=fx.stages[1], today=D(2024, 1, 22)
+        opportunity, action=UpdateAction.JUMP, to_stage=fx.stages[1], today=D(2024, 1, 22)
     )
 
     entry.refresh_from_db()
@@ -230,12 +240,12 @@ def test_jump_to_an_earlier_stage_takes_that_stage_s_default_chances(fx, opp_a):
 
 def test_jump_to_the_immediate_previous_stage_records_previous(fx, opp_a):
     put_on_stage(fx, opp_a, 3)
-    entry = services.update_opportunity(reloaded(opp_a), action="jump", today=JAN_20)
+    entry = services.update_opportunity(reloaded(opp_a), action=UpdateAction.JUMP, today=JAN_20)
     assert entry.stage == fx.stages[2]
     assert entry.action_taken == OpportunityEntry.Action.PREVIOUS
 
 
-@pytest.mark.parametrize("action", ["previous", "jump"])
+@pytest.mark.parametrize("action", [UpdateAction.PREVIOUS, UpdateAction.JUMP])
 def test_previous_and_jump_are_not_offered_on_the_first_stage(fx, opp_a, action):
     assert action not in services.available_actions(opp_a)
     assert_refused(
@@ -247,26 +257,26 @@ def test_the_offered_targets_on_each_stage_of_the_standard_cycle(fx, opp_a):
     """Skip reaches forward up to and including the first stage that does not allow skip
     (stage 4), never past it; jump reaches every earlier stage; the last stage offers no next."""
     actions = services.available_actions(opp_a)
-    assert actions["skip"] == [fx.stages[2], fx.stages[3], fx.stages[4]]
-    assert "jump" not in actions
+    assert actions[UpdateAction.SKIP] == [fx.stages[2], fx.stages[3], fx.stages[4]]
+    assert UpdateAction.JUMP not in actions
     put_on_stage(fx, opp_a, 2)
     actions = services.available_actions(reloaded(opp_a))
-    assert actions["skip"] == [fx.stages[3], fx.stages[4]]
-    assert "jump" not in actions
-    assert actions["previous"] == [fx.stages[1]]
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    assert actions[UpdateAction.SKIP] == [fx.stages[3], fx.stages[4]]
+    assert UpdateAction.JUMP not in actions
+    assert actions[UpdateAction.PREVIOUS] == [fx.stages[1]]
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     actions = services.available_actions(reloaded(opp_a))
-    assert "skip" not in actions
-    assert actions["jump"] == [fx.stages[1], fx.stages[2]]
+    assert UpdateAction.SKIP not in actions
+    assert actions[UpdateAction.JUMP] == [fx.stages[1], fx.stages[2]]
     services.create_quote(opp_a, today=JAN_20)
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     actions = services.available_actions(reloaded(opp_a))
-    assert "skip" not in actions
-    assert actions["jump"] == [fx.stages[1], fx.stages[2], fx.stages[3]]
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    assert UpdateAction.SKIP not in actions
+    assert actions[UpdateAction.JUMP] == [fx.stages[1], fx.stages[2], fx.stages[3]]
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     actions = services.available_actions(reloaded(opp_a))
-    assert "skip" not in actions
-    assert "next" not in actions
+    assert UpdateAction.SKIP not in actions
+    assert UpdateAction.NEXT not in actions
 
 
 # --- closed, not started: no update --------------------------------------------------------
@@ -292,7 +302,7 @@ def test_a_closed_opportunity_is_refused_before_any_other_check_of_the_update(fx
         "closed",
         services.update_opportunity,
         won,
-        action="jump",
+        action=UpdateAction.JUMP,
         to_stage=fx.stages[5],
         date_of_change=D(2020, 1, 1),
         estimated_value=Decimal(-1),
@@ -300,7 +310,16 @@ def test_a_closed_opportunity_is_refused_before_any_other_check_of_the_update(fx
     )
 
 
-@pytest.mark.parametrize("action", ["next", "previous", "skip", "jump", "update"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        UpdateAction.NEXT,
+        UpdateAction.PREVIOUS,
+        UpdateAction.SKIP,
+        UpdateAction.JUMP,
+        UpdateAction.UPDATE,
+    ],
+)
 def test_moving_a_not_started_opportunity_is_refused(fx, not_started, action):
     assert_refused(
         "action_not_offered",
@@ -315,7 +334,7 @@ def test_moving_a_not_started_opportunity_is_refused(fx, not_started, action):
 # --- action_not_offered, invalid_target ----------------------------------------------------
 
 
-@pytest.mark.parametrize("action", ["next", "sideways", ""])
+@pytest.mark.parametrize("action", [UpdateAction.NEXT, "sideways", ""])
 def test_an_unknown_or_impossible_action_is_not_offered(fx, opp_a, action):
     put_on_stage(fx, opp_a, 5)
     assert_refused(
@@ -326,10 +345,10 @@ def test_an_unknown_or_impossible_action_is_not_offered(fx, opp_a, action):
 @pytest.mark.parametrize(
     ("action", "target"),
     [
-        ("skip", 1),  # the current stage
-        ("skip", 5),  # behind stage 4, which does not allow skip
-        ("next", 3),  # next goes to 2 only
-        ("update", 2),  # update stays on the current stage
+        (UpdateAction.SKIP, 1),  # the current stage
+        (UpdateAction.SKIP, 5),  # behind stage 4, which does not allow skip
+        (UpdateAction.NEXT, 3),  # next goes to 2 only
+        (UpdateAction.UPDATE, 2),  # update stays on the current stage
     ],
 )
 def test_a_target_the_action_does_not_offer_is_refused(fx, opp_a, action, target):
@@ -349,7 +368,7 @@ def test_a_jump_forward_is_refused(fx, opp_a):
         "invalid_target",
         services.update_opportunity,
         reloaded(opp_a),
-        action="jump",
+        action=UpdateAction.JUMP,
         to_stage=fx.stages[5],
         today=JAN_20,
     )
@@ -364,7 +383,7 @@ def test_a_stage_of_another_cycle_is_refused(fx, opp_a):
         "invalid_target",
         services.update_opportunity,
         opp_a,
-        action="next",
+        action=UpdateAction.NEXT,
         to_stage=foreign,
         today=JAN_20,
     )
@@ -379,7 +398,7 @@ def test_a_date_of_change_before_the_last_change_is_refused(fx, opp_a):
         "date_before_last_change",
         services.update_opportunity,
         reloaded(opp_a),
-        action="update",
+        action=UpdateAction.UPDATE,
         date_of_change=D(2024, 1, 19),
         today=D(2024, 1, 25),
     )
@@ -388,13 +407,13 @@ def test_a_date_of_change_before_the_last_change_is_refused(fx, opp_a):
 def test_a_date_of_change_equal_to_the_last_change_is_accepted(fx, opp_a):
     next_on_jan_20(opp_a)
     entry = services.update_opportunity(
-        opp_a, action="update", date_of_change=JAN_20, today=D(2024, 1, 25)
+        opp_a, action=UpdateAction.UPDATE, date_of_change=JAN_20, today=D(2024, 1, 25)
     )
     assert entry.date_of_change == JAN_20
     assert entries_of(opp_a)[1].days_open == 0
 
 
-@pytest.mark.parametrize("action", ["next", "update"])
+@pytest.mark.parametrize("action", [UpdateAction.NEXT, UpdateAction.UPDATE])
 def test_an_estimated_close_date_before_the_date_of_change_is_refused(fx, opp_a, action):
     assert_refused(
         "close_date_before_change",
@@ -409,7 +428,11 @@ def test_an_estimated_close_date_before_the_date_of_change_is_refused(fx, opp_a,
 
 def test_an_estimated_close_date_equal_to_the_date_of_change_is_accepted(fx, opp_a):
     entry = services.update_opportunity(
-        opp_a, action="next", date_of_change=JAN_20, estimated_close_date=JAN_20, today=JAN_20
+        opp_a,
+        action=UpdateAction.NEXT,
+        date_of_change=JAN_20,
+        estimated_close_date=JAN_20,
+        today=JAN_20,
     )
     assert entry.estimated_close_date == JAN_20
     assert reloaded(opp_a).estimated_close_date == JAN_20
@@ -423,19 +446,21 @@ def test_skip_to_a_stage_that_requires_a_quote_is_refused_without_one(fx, opp_a)
         "quote_required",
         services.update_opportunity,
         opp_a,
-        action="skip",
+        action=UpdateAction.SKIP,
         to_stage=fx.stages[4],
         today=JAN_20,
     )
 
 
 def test_next_to_a_stage_that_requires_a_quote_is_refused_without_one(fx, on_stage_3):
-    assert_refused("quote_required", services.update_opportunity, on_stage_3, action="next")
+    assert_refused(
+        "quote_required", services.update_opportunity, on_stage_3, action=UpdateAction.NEXT
+    )
 
 
 def test_next_to_a_stage_that_requires_a_quote_goes_through_with_an_open_quote(fx, on_stage_3):
     services.create_quote(on_stage_3, today=JAN_20)
-    entry = services.update_opportunity(on_stage_3, action="next", today=JAN_20)
+    entry = services.update_opportunity(on_stage_3, action=UpdateAction.NEXT, today=JAN_20)
     assert entry.stage == fx.stages[4]
     assert entry.action_taken == OpportunityEntry.Action.NEXT
     assert reloaded(on_stage_3).current_stage == fx.stages[4]
@@ -447,11 +472,14 @@ def test_a_converted_quote_does_not_satisfy_quote_required(fx, on_stage_3):
     quote = services.create_quote(on_stage_3, today=JAN_20)
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.CONVERTED)
     assert_refused(
-        "quote_required", services.update_opportunity, reloaded(on_stage_3), action="next"
+        "quote_required",
+        services.update_opportunity,
+        reloaded(on_stage_3),
+        action=UpdateAction.NEXT,
     )
 
 
-@pytest.mark.parametrize("action", ["previous", "jump"])
+@pytest.mark.parametrize("action", [UpdateAction.PREVIOUS, UpdateAction.JUMP])
 def test_going_back_to_a_stage_that_requires_a_quote_needs_no_quote(fx, opp_a, action):
     """Only next and skip check that the target stage's quote exists."""
     put_on_stage(fx, opp_a, 5)
@@ -470,7 +498,7 @@ def test_an_update_with_no_positive_estimated_value_is_refused(fx, opp_a, value)
         "estimated_value_required",
         services.update_opportunity,
         opp_a,
-        action="next",
+        action=UpdateAction.NEXT,
         estimated_value=value,
         today=JAN_20,
     )
@@ -483,7 +511,7 @@ def test_an_update_keeping_a_zero_estimated_value_is_refused(fx, not_started):
         "estimated_value_required",
         services.update_opportunity,
         reloaded(not_started),
-        action="update",
+        action=UpdateAction.UPDATE,
         today=JAN_20,
     )
 
@@ -494,7 +522,7 @@ def test_chances_outside_0_to_100_are_refused(fx, opp_a, chances):
         "chances_invalid",
         services.update_opportunity,
         opp_a,
-        action="update",
+        action=UpdateAction.UPDATE,
         chances_of_success=chances,
         today=JAN_20,
     )
@@ -507,26 +535,36 @@ def test_chances_outside_0_to_100_are_refused(fx, opp_a, chances):
     ("code", "arguments"),
     [
         # an action not offered wins over a date before the last change
-        ("action_not_offered", {"action": "previous", "date_of_change": D(2024, 1, 1)}),
+        ("action_not_offered", {"action": UpdateAction.PREVIOUS, "date_of_change": D(2024, 1, 1)}),
         # the date wins over a target the action does not offer
         (
             "date_before_last_change",
-            {"action": "skip", "to_stage": 1, "date_of_change": D(2024, 1, 1)},
+            {"action": UpdateAction.SKIP, "to_stage": 1, "date_of_change": D(2024, 1, 1)},
         ),
         # the target wins over the quote the stage requires
-        ("invalid_target", {"action": "skip", "to_stage": 5, "estimated_value": Decimal(0)}),
+        (
+            "invalid_target",
+            {"action": UpdateAction.SKIP, "to_stage": 5, "estimated_value": Decimal(0)},
+        ),
         # the quote wins over the estimated value
-        ("quote_required", {"action": "skip", "to_stage": 4, "estimated_value": Decimal(0)}),
+        (
+            "quote_required",
+            {"action": UpdateAction.SKIP, "to_stage": 4, "estimated_value": Decimal(0)},
+        ),
         # the estimated value wins over the chances
         (
             "estimated_value_required",
-            {"action": "next", "estimated_value": Decimal(0), "chances_of_success": Decimal(0)},
+            {
+                "action": UpdateAction.NEXT,
+                "estimated_value": Decimal(0),
+                "chances_of_success": Decimal(0),
+            },
         ),
         # the chances win over the close date
         (
             "chances_invalid",
             {
-                "action": "next",
+                "action": UpdateAction.NEXT,
                 "chances_of_success": Decimal(0),
                 "estimated_close_date": D(2024, 1, 16),
             },
@@ -547,7 +585,7 @@ def test_a_date_of_change_past_the_last_accepted_date_is_refused(fx, opp_a):
         "date_out_of_range",
         services.update_opportunity,
         opp_a,
-        action="update",
+        action=UpdateAction.UPDATE,
         date_of_change=D(9999, 12, 25),
         estimated_close_date=D(9999, 12, 31),
         today=JAN_20,
@@ -556,7 +594,7 @@ def test_a_date_of_change_past_the_last_accepted_date_is_refused(fx, opp_a):
     assert str(formulas.LAST_DATE) in error.messages[0]
 
 
-@pytest.mark.parametrize("action", ["update", "next"])
+@pytest.mark.parametrize("action", [UpdateAction.UPDATE, UpdateAction.NEXT])
 def test_an_estimated_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a, action):
     assert_refused(
         "date_out_of_range",
@@ -574,7 +612,7 @@ def test_a_default_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a
         "date_out_of_range",
         services.update_opportunity,
         opp_a,
-        action="skip",
+        action=UpdateAction.SKIP,
         to_stage=fx.stages[3],
         date_of_change=D(2199, 12, 15),
         today=JAN_20,
@@ -584,7 +622,7 @@ def test_a_default_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a
 def test_the_last_accepted_date_is_accepted_as_date_of_change_and_closing_date(fx, opp_a):
     entry = services.update_opportunity(
         opp_a,
-        action="update",
+        action=UpdateAction.UPDATE,
         date_of_change=formulas.LAST_DATE,
         estimated_close_date=formulas.LAST_DATE,
         today=JAN_20,
@@ -601,14 +639,16 @@ def test_an_estimated_value_past_the_largest_amount_is_refused(fx, opp_a):
         "amount_too_large",
         services.update_opportunity,
         opp_a,
-        action="update",
+        action=UpdateAction.UPDATE,
         estimated_value=COLUMN_MAXIMUM,
         today=JAN_20,
     )
 
 
 def test_the_largest_amount_as_estimated_value_is_accepted_and_reads_back(fx, opp_a):
-    services.update_opportunity(opp_a, action="update", estimated_value=LARGEST, today=JAN_20)
+    services.update_opportunity(
+        opp_a, action=UpdateAction.UPDATE, estimated_value=LARGEST, today=JAN_20
+    )
     assert reloaded(opp_a).estimated_value == LARGEST
 
 
@@ -619,7 +659,7 @@ def test_the_largest_amount_as_estimated_value_is_accepted_and_reads_back(fx, op
 def seen(opp_a):
     """The version a form opened on OPP-A carries; then someone else changes OPP-A."""
     version = reloaded(opp_a).version
-    services.update_opportunity(reloaded(opp_a), action="update", today=JAN_20)
+    services.update_opportunity(reloaded(opp_a), action=UpdateAction.UPDATE, today=JAN_20)
     return version
 
 
@@ -628,7 +668,7 @@ def test_an_update_based_on_a_stale_version_is_refused(fx, opp_a, seen):
         "stale",
         services.update_opportunity,
         opp_a,
-        action="next",
+        action=UpdateAction.NEXT,
         today=JAN_20,
         expected_version=seen,
     )
@@ -638,7 +678,7 @@ def test_an_update_based_on_a_stale_version_is_refused(fx, opp_a, seen):
 def test_an_update_with_the_current_version_goes_through(fx, opp_a, seen):
     version = reloaded(opp_a).version
     entry = services.update_opportunity(
-        opp_a, action="next", today=JAN_20, expected_version=version
+        opp_a, action=UpdateAction.NEXT, today=JAN_20, expected_version=version
     )
     assert entry.stage == fx.stages[2]
     assert reloaded(opp_a).version == version + 1

@@ -34,7 +34,7 @@ from django.urls import reverse
 
 from opportunities import services
 from opportunities.ledger import ledger_problems
-from opportunities.models import Opportunity, Quote
+from opportunities.models import Opportunity, Quote, UpdateAction
 from tests.postgres import require_postgresql_database
 from tests.snapshots import database_state
 from tests.trust.faults import KillAt, KillTwiceAt
@@ -113,7 +113,7 @@ def in_progress(fx) -> Opportunity:
 def on_stage_3(fx) -> Opportunity:
     opportunity = fx.create_opp_a()
     for _ in range(2):
-        services.update_opportunity(opportunity, action="next", today=DAY)
+        services.update_opportunity(opportunity, action=UpdateAction.NEXT, today=DAY)
     return opportunity
 
 
@@ -125,19 +125,26 @@ def quoted(fx) -> Quote:
 
 # name: (a fresh subject, the action on a copy of it loaded from the database)
 ACTIONS = {
-    "next": (in_progress, lambda fx, opp: services.update_opportunity(opp, action="next")),
+    "next": (
+        in_progress,
+        lambda fx, opp: services.update_opportunity(opp, action=UpdateAction.NEXT),
+    ),
     "skip": (
         in_progress,
-        lambda fx, opp: services.update_opportunity(opp, action="skip", to_stage=fx.stages[3]),
+        lambda fx, opp: services.update_opportunity(
+            opp, action=UpdateAction.SKIP, to_stage=fx.stages[3]
+        ),
     ),
     "jump": (
         on_stage_3,
-        lambda fx, opp: services.update_opportunity(opp, action="jump", to_stage=fx.stages[1]),
+        lambda fx, opp: services.update_opportunity(
+            opp, action=UpdateAction.JUMP, to_stage=fx.stages[1]
+        ),
     ),
     "update": (
         in_progress,
         lambda fx, opp: services.update_opportunity(
-            opp, action="update", estimated_value=Decimal(12000)
+            opp, action=UpdateAction.UPDATE, estimated_value=Decimal(12000)
         ),
     ),
     "close won": (

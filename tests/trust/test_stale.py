@@ -13,7 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from opportunities import services
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, UpdateAction
 from tests.snapshots import database_state
 from tests.trust.conftest import logged_in
 
@@ -64,7 +64,7 @@ class Case:
             )
         elif opportunity.status == Opportunity.Status.IN_PROGRESS:
             services.update_opportunity(
-                opportunity, action="update", estimated_value=Decimal(15000), today=DAY
+                opportunity, action=UpdateAction.UPDATE, estimated_value=Decimal(15000), today=DAY
             )
         elif not opportunity.closed:
             other = logged_in(self.manager)
@@ -82,7 +82,7 @@ def cases(world):
         "update": (
             world.open,
             reverse("opportunities:update", args=[world.open.number]),
-            {"action": "next"},
+            {"action": UpdateAction.NEXT},
         ),
         "activate": (
             world.not_started,

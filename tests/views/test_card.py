@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from opportunities import services
+from opportunities.models import UpdateAction
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def card(client, opportunity):
 
 def test_the_card_shows_fields_figures_and_entries_newest_first(fx, client, opp_a, manager):
     services.update_opportunity(
-        opp_a, action="next", today=datetime.date(2024, 1, 20), user=manager
+        opp_a, action=UpdateAction.NEXT, today=datetime.date(2024, 1, 20), user=manager
     )
     response = card(client, opp_a)
     content = response.content.decode()

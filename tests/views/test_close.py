@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opportunities import services
-from opportunities.models import CloseOpportunityCode
+from opportunities.models import CloseOpportunityCode, UpdateAction
 from tests.snapshots import assert_refused
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +208,7 @@ def test_a_salesperson_cannot_add_close_codes(fx, seller_client, opp_a):
 
 def test_a_stale_close_is_refused(fx, client, opp_a):
     seen = opp_a.version
-    services.update_opportunity(opp_a, action="update", estimated_value=Decimal(12000))
+    services.update_opportunity(opp_a, action=UpdateAction.UPDATE, estimated_value=Decimal(12000))
     response = assert_refused(
         "stale",
         client.post,

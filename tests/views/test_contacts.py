@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from contacts.models import Contact, Customer
 from opportunities import services
+from opportunities.models import UpdateAction
 from tests.factories import ContactFactory
 from tests.snapshots import assert_refused
 
@@ -86,7 +87,7 @@ def test_the_salesperson_list_and_card(fx, client, opp_a):
 
 
 def test_the_sales_cycle_list_and_card_with_stage_statistics(fx, client, opp_a):
-    services.update_opportunity(opp_a, action="next", today=datetime.date(2024, 1, 20))
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=datetime.date(2024, 1, 20))
     listing = client.get(reverse("salescycles:list"))
     assert [cycle.code for cycle in listing.context["cycles"]] == ["OLD", "STD"]
     response = client.get(fx.STD.get_absolute_url())

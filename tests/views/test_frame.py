@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from opportunities import services
+from opportunities.models import UpdateAction
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_a_salesperson_does_not_see_administration(seller_client, opp_a):
 def test_messages_are_shown_once(client, opp_a):
     client.post(
         reverse("opportunities:update", args=[opp_a.number]),
-        {"version": opp_a.version, "action": "next"},
+        {"version": opp_a.version, "action": UpdateAction.NEXT},
     )
     first = client.get("/").content.decode()
     assert "OP000001 moved to Needs." in first

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from opportunities import services
+from opportunities.models import UpdateAction
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_french_pages_format_dates_and_amounts_in_french(fx, opp_a, french):
 def test_a_refusal_reads_in_french_with_french_dates(fx, opp_a, french):
     response = french.post(
         reverse("opportunities:update", args=[opp_a.number]),
-        {"version": opp_a.version, "action": "next", "date_of_change": "2024-01-10"},
+        {"version": opp_a.version, "action": UpdateAction.NEXT, "date_of_change": "2024-01-10"},
     )
     assert (
         "La date du 10/01/2024 est antérieure à la dernière modification de l\u2019opportunité, "

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote
+from opportunities.models import Opportunity, OpportunityEntry, Quote, UpdateAction
 from tests.snapshots import assert_refused, database_state
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def dialogs(opportunity) -> list[str]:
 def test_the_update_dialog_offers_no_closing_date_out_of_range(fx, client, opp_a, date):
     # Stage 2's formula, 2W, leaves the calendar from the first date, passes the last accepted
     # date from the second, and stays before the first accepted date from the third.
-    response = client.get(update_url(opp_a), {"action": "next", "date_of_change": date})
+    response = client.get(update_url(opp_a), {"action": UpdateAction.NEXT, "date_of_change": date})
     assert response.status_code == 200
     initial = response.context["form"].initial
     assert initial["date_of_change"] == D.fromisoformat(date)
@@ -57,7 +57,7 @@ def test_an_update_dated_in_year_9999_is_refused_on_the_dialog(fx, client, opp_a
         update_url(opp_a),
         {
             "version": opp_a.version,
-            "action": "update",
+            "action": UpdateAction.UPDATE,
             "date_of_change": "9999-12-25",
             "estimated_close_date": "9999-12-31",
         },
@@ -79,16 +79,20 @@ def test_an_opportunity_dated_in_year_9999_still_opens_its_dialogs(fx, client, o
         "date_out_of_range",
         client.post,
         update_url(opportunity),
-        {"version": opportunity.version, "action": "update"},
+        {"version": opportunity.version, "action": UpdateAction.UPDATE},
     )
     assert OUT_OF_RANGE in response.content.decode()
 
 
 def test_the_defaults_leave_out_a_closing_date_outside_the_calendar(fx, opp_a):
-    defaults = services.update_defaults(opp_a, action="next", date_of_change=D(9999, 12, 31))
+    defaults = services.update_defaults(
+        opp_a, action=UpdateAction.NEXT, date_of_change=D(9999, 12, 31)
+    )
     assert defaults["estimated_close_date"] is None
     assert defaults["to_stage"] == fx.stages[2]
-    defaults = services.update_defaults(opp_a, action="next", date_of_change=D(2199, 12, 1))
+    defaults = services.update_defaults(
+        opp_a, action=UpdateAction.NEXT, date_of_change=D(2199, 12, 1)
+    )
     assert defaults["estimated_close_date"] == D(2199, 12, 15)
 
 
@@ -155,7 +159,11 @@ def test_an_estimated_value_past_the_largest_amount_is_refused_on_the_dialog(fx,
         "amount_too_large",
         client.post,
         update_url(opp_a),
-        {"version": opp_a.version, "action": "update", "estimated_value": MAXIMA["unit_price"]},
+        {
+            "version": opp_a.version,
+            "action": UpdateAction.UPDATE,
+            "estimated_value": MAXIMA["unit_price"],
+        },
     )
     assert response.status_code == 200
     assert TOO_LARGE in response.content.decode()

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts.models import Salesperson
 from opportunities import services
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, UpdateAction
 from tests.factories import OpportunityFactory
 from tests.postgres import require_postgresql_database
 
@@ -22,6 +23,19 @@ LIST = reverse("opportunities:list")
 
 def numbers(response) -> list[str]:
     return [opportunity.number for opportunity in response.context["rows"]]
+
+
+PAGE_LINK = re.compile(r'<a class="page-link" href="([^"]*)"[^>]*>([^<]*)</a>')
+
+
+def page_links(response) -> dict[str, str]:
+    """The pagination's links by their text ("next", "last"...), as the browser follows them."""
+    content = response.content.decode()
+    return {text.lower(): html.unescape(href) for href, text in PAGE_LINK.findall(content)}
+
+
+def query(link: str) -> dict[str, list[str]]:
+    return dict(QueryDict(link.removeprefix("?")).lists())
 
 
 def make_opportunities(fx, count: int) -> None:
@@ -118,7 +132,7 @@ def test_open_and_closed(fx, client, opp_a):
 
 def test_the_other_filters(fx, client, opp_a):
     second = fx.create_opp_a(description="Printers", priority="high")
-    services.update_opportunity(second, action="next", today=datetime.date(2024, 1, 20))
+    services.update_opportunity(second, action=UpdateAction.NEXT, today=datetime.date(2024, 1, 20))
     assert numbers(client.get(LIST, {"q": "print"})) == [second.number]
     assert numbers(client.get(LIST, {"q": "OP000001"})) == [opp_a.number]
     assert numbers(client.get(LIST, {"priority": "high"})) == [second.number]
@@ -159,7 +173,7 @@ def walk(client, params: dict, direction: str) -> list[str]:
     """Every number, page by page, following the "next" (or "previous") links."""
     response = client.get(LIST, params)
     seen = numbers(response)
-    while link := response.context["page_links"].get(direction):
+    while link := page_links(response).get(direction):
         response = client.get(LIST + link)
         assert len(response.context["rows"]) <= 3
         seen = numbers(response) + seen if direction == "previous" else seen + numbers(response)
@@ -204,11 +218,101 @@ def test_the_first_and_last_links_lead_to_the_ends(fx, client, monkeypatch):
     monkeypatch.setattr(OpportunityListView, "paginate_by", 2)
     made = [fx.create_opp_a(description=f"Deal {index}").number for index in range(5)]
     first = client.get(LIST)
-    assert set(first.context["page_links"]) == {"next", "last"}
-    last = client.get(LIST + first.context["page_links"]["last"])
+    assert set(page_links(first)) == {"next", "last"}
+    last = client.get(LIST + page_links(first)["last"])
     assert numbers(last) == [made[1], made[0]]
-    assert set(last.context["page_links"]) == {"first", "previous"}
-    assert numbers(client.get(LIST + last.context["page_links"]["first"])) == [made[4], made[3]]
+    assert set(page_links(last)) == {"first", "previous"}
+    assert numbers(client.get(LIST + page_links(last)["first"])) == [made[4], made[3]]
+
+
+def test_the_page_links_keep_the_filters_and_the_sort_and_change_only_the_cursor(
+    fx, client, monkeypatch
+):
+    from opportunities.views.lists import OpportunityListView
+
+    monkeypatch.setattr(OpportunityListView, "paginate_by", 2)
+    for index in range(5):
+        fx.create_opp_a(description=f"Deal {index}", estimated_value=Decimal(1000 + index))
+    kept = {"salesperson": ["JO"], "sort": ["-estimated_value"]}
+    first = client.get(LIST, {"salesperson": "JO", "sort": "-estimated_value"})
+    links = page_links(first)
+    next_page = client.get(LIST + links["next"])
+    assert query(links["next"]) == {**kept, "after": [query(links["next"])["after"][0]]}
+    assert query(links["last"]) == {**kept, "page": ["last"]}
+    back = page_links(next_page)
+    assert query(back["first"]) == kept
+    assert query(back["previous"]) == {**kept, "before": [query(back["previous"])["before"][0]]}
+    assert numbers(client.get(LIST + back["previous"])) == numbers(first)
+
+
+SORT_HEADER = re.compile(r'<th scope="col"([^>]*)>\s*<a class="sort-link[^"]*" href="([^"]*)"')
+
+
+def sort_headers(response) -> dict[str, tuple[str, dict]]:
+    """Each sortable column's header by the order it links to: its attributes and query."""
+    headers = {}
+    for attributes, href in SORT_HEADER.findall(response.content.decode()):
+        link = query(html.unescape(href))
+        headers[link["sort"][0]] = (attributes, link)
+    return headers
+
+
+def test_a_sort_header_sorts_by_its_column_then_reverses_it_from_the_first_page(fx, client, opp_a):
+    response = client.get(LIST, {"status": "open", "sort": "contact", "after": "Adatum~1"})
+    headers = sort_headers(response)
+    assert set(headers) == {
+        "-number",
+        "creation_date",
+        "description",
+        "-contact",
+        "salesperson",
+        "status",
+        "stage",
+        "estimated_close_date",
+        "estimated_value",
+        "current_value",
+    }  # "-number": the number is the default order (-number), so its header reverses it
+    attributes, link = headers["-contact"]
+    assert 'aria-sort="ascending"' in attributes
+    assert link == {"status": ["open"], "sort": ["-contact"]}  # no cursor: its first page
+    attributes, link = headers["estimated_value"]
+    assert "aria-sort" not in attributes and 'class="num"' in attributes
+    assert link == {"status": ["open"], "sort": ["estimated_value"]}
+    reversed_order = sort_headers(client.get(LIST, {"sort": "-contact"}))
+    assert 'aria-sort="descending"' in reversed_order["contact"][0]
+
+
+def test_the_cards_tables_have_the_same_columns_without_sort_links(fx, client, opp_a):
+    content = client.get(fx.CT100.get_absolute_url()).content.decode()
+    assert "sort-link" not in content
+    assert '<th scope="col" class="num">Estimated value</th>' in content
+    assert f'id="row-{opp_a.number}"' in content
+
+
+def test_the_filter_pane_shows_each_filter_through_its_own_widget(fx, client, opp_a):
+    content = client.get(LIST, {"salesperson": "AH", "contact": "NOPE"}).content.decode()
+    select = re.search(r'<select name="salesperson"([^>]*)>(.*?)</select>', content, re.S)
+    assert 'class="form-select"' in select.group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(2))
+    assert options[0] == ("", "", "All")
+    assert ("AH", " selected", "AH Annette Hill") in options
+    assert {value for value, _selected, _label in options} == {
+        "",
+        *Salesperson.objects.values_list("code", flat=True),
+    }
+    contact = re.search(r'<input type="text" name="contact"[^>]*>', content).group()
+    assert 'class="form-control is-invalid"' in contact and 'value="NOPE"' in contact
+    assert "There is no contact with this number." in content
+    assert '<input type="date" name="closing_from" class="form-control" id="id_closing_from">' in (
+        content
+    )
+    assert '<label for="id_current_stage" class="form-label">Current stage</label>' in content
+
+
+def test_the_chosen_sort_travels_with_the_filters_as_a_hidden_field(client, opp_a):
+    content = client.get(LIST, {"sort": "-estimated_value"}).content.decode()
+    assert '<input type="hidden" name="sort" value="-estimated_value" form="filter-form"' in content
+    assert 'name="sort"' not in client.get(LIST).content.decode()
 
 
 def test_the_count_stops_at_the_cap_and_says_so(fx, client, monkeypatch):
@@ -230,7 +334,7 @@ def test_the_count_stops_at_the_cap_and_says_so(fx, client, monkeypatch):
 def test_a_page_is_one_query_on_opportunities_plus_one_count(fx, client, params):
     make_opportunities(fx, 30)
     first = client.get(LIST)
-    params = params or {"after": first.context["page_links"]["next"].split("after=")[1]}
+    params = params or {"after": query(page_links(first)["next"])["after"]}
     with CaptureQueriesContext(connection) as queries:
         assert client.get(LIST, params).status_code == 200
     table = Opportunity._meta.db_table

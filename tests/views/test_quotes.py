@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Customer
 from opportunities import services
-from opportunities.models import Opportunity, Quote, SalesOrder
+from opportunities.models import Opportunity, Quote, SalesOrder, UpdateAction
 from tests.snapshots import assert_refused
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_make_order_offers_to_create_the_customer_first(fx, client):
 
 def test_a_stale_make_order_is_refused(fx, client, opp_a, quote):
     seen = opp_a.version
-    services.update_opportunity(opp_a, action="update", estimated_value=Decimal(11000))
+    services.update_opportunity(opp_a, action=UpdateAction.UPDATE, estimated_value=Decimal(11000))
     response = assert_refused(
         "stale",
         client.post,
@@ -229,7 +229,7 @@ def test_a_salesperson_cannot_touch_someone_elses_quote(fx, seller_client):
 
 def test_create_quote_from_a_stale_page_is_refused(fx, client, opp_a):
     seen = opp_a.version
-    services.update_opportunity(opp_a, action="next", today=JAN_20)
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)
     response = client.post(
         reverse("opportunities:create_quote", args=[opp_a.number]), {"version": seen}, follow=True
     )

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from opportunities import services
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, UpdateAction
 from tests.factories import OpportunityFactory
 from tests.snapshots import assert_refused
 
@@ -30,10 +30,10 @@ def post(client, opportunity, **data):
 
 def test_the_dialog_offers_only_the_actions_of_the_state(fx, client, opp_a):
     response = client.get(url(opp_a))
-    assert offered(response) == ["next", "skip", "update"]
+    assert offered(response) == [UpdateAction.NEXT, UpdateAction.SKIP, UpdateAction.UPDATE]
     form = response.context["form"]
     # Next is the default; the form is pre-filled with the defaults of its target.
-    assert form.initial["action"] == "next"
+    assert form.initial["action"] == UpdateAction.NEXT
     assert form.initial["to_stage"] is None  # one target: no chooser
     assert form.initial["chances_of_success"] == Decimal(40)
     assert form.initial["estimated_value"] == Decimal(10000)
@@ -41,7 +41,7 @@ def test_the_dialog_offers_only_the_actions_of_the_state(fx, client, opp_a):
 
 
 def test_skip_offers_its_targets_and_refreshes_the_defaults(fx, client, opp_a):
-    response = client.get(url(opp_a), {"action": "skip", "to_stage": fx.stages[3].pk})
+    response = client.get(url(opp_a), {"action": UpdateAction.SKIP, "to_stage": fx.stages[3].pk})
     form = response.context["form"]
     assert form.target_choice
     choices = [value for value, _ in form.fields["to_stage"].widget.choices]
@@ -53,7 +53,7 @@ def test_skip_offers_its_targets_and_refreshes_the_defaults(fx, client, opp_a):
 
 
 def test_htmx_refresh_returns_the_dialog_only(fx, client, opp_a, htmx):
-    response = client.get(url(opp_a), {"action": "update", "modal": "1"}, **htmx)
+    response = client.get(url(opp_a), {"action": UpdateAction.UPDATE, "modal": "1"}, **htmx)
     content = response.content.decode()
     assert "<html" not in content
     assert 'id="update-form"' in content
@@ -72,7 +72,7 @@ def test_next_moves_the_opportunity_and_says_so(fx, client, opp_a, manager):
     back = reverse("opportunities:list") + "?status=open"
     response = client.post(
         url(opp_a) + "?next=" + back.replace("?", "%3F").replace("=", "%3D"),
-        {"version": opp_a.version, "action": "next"},
+        {"version": opp_a.version, "action": UpdateAction.NEXT},
     )
     assert response.status_code == 302
     assert response["Location"] == back
@@ -83,7 +83,7 @@ def test_next_moves_the_opportunity_and_says_so(fx, client, opp_a, manager):
 
 
 def test_skip_over_two_stages_records_jumped(fx, client, opp_a):
-    post(client, opp_a, action="skip", to_stage=fx.stages[3].pk, chances_of_success="70")
+    post(client, opp_a, action=UpdateAction.SKIP, to_stage=fx.stages[3].pk, chances_of_success="70")
     opp_a.refresh_from_db()
     assert opp_a.current_stage == fx.stages[3]
     assert opp_a.chances_of_success == Decimal(70)
@@ -92,7 +92,7 @@ def test_skip_over_two_stages_records_jumped(fx, client, opp_a):
 
 def test_a_refused_skip_shows_the_rule_and_writes_nothing(fx, client, opp_a):
     response = assert_refused(
-        "quote_required", post, client, opp_a, action="skip", to_stage=fx.stages[4].pk
+        "quote_required", post, client, opp_a, action=UpdateAction.SKIP, to_stage=fx.stages[4].pk
     )
     assert response.status_code == 200
     assert (
@@ -102,11 +102,15 @@ def test_a_refused_skip_shows_the_rule_and_writes_nothing(fx, client, opp_a):
 
 
 def test_jump_back_and_update(fx, client, opp_a):
-    services.update_opportunity(opp_a, action="skip", to_stage=fx.stages[3], today=JAN_20)
-    post(client, opp_a, action="jump", to_stage=fx.stages[1].pk)
+    services.update_opportunity(
+        opp_a, action=UpdateAction.SKIP, to_stage=fx.stages[3], today=JAN_20
+    )
+    post(client, opp_a, action=UpdateAction.JUMP, to_stage=fx.stages[1].pk)
     opp_a.refresh_from_db()
     assert opp_a.current_stage == fx.stages[1]
-    post(client, opp_a, action="update", estimated_value="15000", chances_of_success="60")
+    post(
+        client, opp_a, action=UpdateAction.UPDATE, estimated_value="15000", chances_of_success="60"
+    )
     opp_a.refresh_from_db()
     assert opp_a.estimated_value == Decimal(15000)
     assert opp_a.entries.get(active=True).action_taken == "updated"
@@ -114,8 +118,10 @@ def test_jump_back_and_update(fx, client, opp_a):
 
 def test_a_stale_dialog_is_refused_with_the_current_state(fx, client, opp_a):
     seen = opp_a.version
-    services.update_opportunity(opp_a, action="next", today=JAN_20)  # someone else
-    response = assert_refused("stale", client.post, url(opp_a), {"version": seen, "action": "next"})
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=JAN_20)  # someone else
+    response = assert_refused(
+        "stale", client.post, url(opp_a), {"version": seen, "action": UpdateAction.NEXT}
+    )
     content = response.content.decode()
     assert "was changed by someone else since you opened it" in content
     # The dialog now carries the version it shows, and the current stage.
@@ -125,7 +131,12 @@ def test_a_stale_dialog_is_refused_with_the_current_state(fx, client, opp_a):
 
 def test_a_date_before_the_last_change_is_refused(fx, client, opp_a):
     response = assert_refused(
-        "date_before_last_change", post, client, opp_a, action="next", date_of_change="2024-01-10"
+        "date_before_last_change",
+        post,
+        client,
+        opp_a,
+        action=UpdateAction.NEXT,
+        date_of_change="2024-01-10",
     )
     assert "is before the last change of the opportunity" in response.content.decode()
 
@@ -133,13 +144,13 @@ def test_a_date_before_the_last_change_is_refused(fx, client, opp_a):
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        ({"action": "next", "estimated_value": "abc"}, "invalid"),
-        ({"action": "next", "date_of_change": "2024-13-45"}, "invalid"),
+        ({"action": UpdateAction.NEXT, "estimated_value": "abc"}, "invalid"),
+        ({"action": UpdateAction.NEXT, "date_of_change": "2024-13-45"}, "invalid"),
         ({"action": "explode"}, "invalid_choice"),
-        ({"action": "skip", "to_stage": "999999"}, "invalid_choice"),
-        ({"action": "skip", "to_stage": "'; drop table"}, "invalid_choice"),
-        ({"action": "next", "version": "abc"}, "invalid"),
-        ({"action": "next", "version": ""}, "required"),
+        ({"action": UpdateAction.SKIP, "to_stage": "999999"}, "invalid_choice"),
+        ({"action": UpdateAction.SKIP, "to_stage": "'; drop table"}, "invalid_choice"),
+        ({"action": UpdateAction.NEXT, "version": "abc"}, "invalid"),
+        ({"action": UpdateAction.NEXT, "version": ""}, "required"),
     ],
 )
 def test_bad_or_tampered_input_is_a_form_error(fx, client, opp_a, data, code):
@@ -149,19 +160,23 @@ def test_bad_or_tampered_input_is_a_form_error(fx, client, opp_a, data, code):
 
 
 def test_an_action_not_offered_is_refused_by_the_service(fx, client, opp_a):
-    response = assert_refused("action_not_offered", post, client, opp_a, action="previous")
+    response = assert_refused(
+        "action_not_offered", post, client, opp_a, action=UpdateAction.PREVIOUS
+    )
     assert "This action is not offered for opportunity OP000001 now." in (response.content.decode())
 
 
 def test_a_stage_of_the_cycle_that_is_not_a_target_is_refused(fx, client, opp_a):
     response = assert_refused(
-        "invalid_target", post, client, opp_a, action="skip", to_stage=fx.stages[5].pk
+        "invalid_target", post, client, opp_a, action=UpdateAction.SKIP, to_stage=fx.stages[5].pk
     )
     assert "Stage 5 is not a target of this action." in response.content.decode()
 
 
 def test_htmx_success_answers_with_a_client_redirect(fx, client, opp_a, htmx):
-    response = client.post(url(opp_a), {"version": opp_a.version, "action": "next"}, **htmx)
+    response = client.post(
+        url(opp_a), {"version": opp_a.version, "action": UpdateAction.NEXT}, **htmx
+    )
     assert response.status_code == 200
     assert response["HX-Redirect"] == opp_a.get_absolute_url()
 
@@ -170,14 +185,14 @@ def test_a_closed_opportunity_offers_no_update(fx, client, opp_a):
     services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP)
     response = client.get(url(opp_a))
     assert "No update is offered for OP000001 now." in response.content.decode()
-    refused = assert_refused("closed", post, client, opp_a, action="next")
+    refused = assert_refused("closed", post, client, opp_a, action=UpdateAction.NEXT)
     assert "Opportunity OP000001 is closed and cannot change." in refused.content.decode()
 
 
 def test_a_salesperson_may_not_update_someone_elses_opportunity(fx, seller_client):
     theirs = fx.create_opp_a(salesperson=fx.AH)
     assert seller_client.get(url(theirs)).status_code == 403
-    assert_refused("permission_denied", post, seller_client, theirs, action="next")
+    assert_refused("permission_denied", post, seller_client, theirs, action=UpdateAction.NEXT)
 
 
 def test_activate_first_stage(fx, client):
@@ -228,7 +243,7 @@ def test_without_javascript_the_refresh_button_reloads_the_defaults(fx, client, 
         url(opp_a),
         {
             "version": opp_a.version,
-            "action": "skip",
+            "action": UpdateAction.SKIP,
             "to_stage": fx.stages[3].pk,
             "date_of_change": "2024-02-01",
             "estimated_value": "1",
