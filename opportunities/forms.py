@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -206,6 +206,68 @@ class UpdateForm(VersionForm):
         if self.is_bound:
             return self.data.get(self.add_prefix("action"))
         return self.initial.get("action")
+
+
+class EditForm(VersionForm):
+    """Edit opportunity: its general fields (SPEC 7). The salesperson is a manager's field
+    (`may_assign`), the sales cycle is one only while the opportunity is not started; once it
+    is started, the contacts listed are those of its company, as the rules allow."""
+
+    description = forms.CharField(label=_("Description"), max_length=100)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Opportunity.Priority.choices)
+    contact = forms.ModelChoiceField(
+        label=_("Contact"), queryset=Contact.objects.all(), to_field_name="number"
+    )
+    salesperson = forms.ModelChoiceField(
+        label=_("Salesperson"), queryset=Salesperson.objects.all(), to_field_name="code"
+    )
+    sales_cycle = forms.ModelChoiceField(
+        label=_("Sales cycle"), queryset=SalesCycle.objects.all(), to_field_name="code"
+    )
+
+    def __init__(self, *args, opportunity: Opportunity, may_assign: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        started = opportunity.status != Opportunity.Status.NOT_STARTED
+        # Listed: what may be chosen, the current value (even when blocked since), and what was
+        # posted, so that a choice the rules refuse shows with its message. Required and always
+        # filled in: no empty choice.
+        if started:
+            company = opportunity.contact.company_contact
+            if company is None:  # a person without a company cannot be swapped
+                contacts = Q(pk=opportunity.contact_id)
+            else:
+                contacts = Q(pk=company.pk) | Q(company=company)
+            self.fields["contact"].help_text = _(
+                "The opportunity is started: another contact of the same company."
+            )
+        else:
+            contacts = None  # every contact
+        self._list("contact", contacts)
+        if may_assign:
+            self._list("salesperson", Q(blocked=False) | Q(pk=opportunity.salesperson_id))
+        else:
+            del self.fields["salesperson"]
+        if started:
+            del self.fields["sales_cycle"]
+        else:
+            self._list("sales_cycle", Q(blocked=False) | Q(pk=opportunity.sales_cycle_id))
+
+    def _list(self, name: str, offered: Q | None) -> None:
+        """The options of a select: the rows `offered` (None: all) and the one posted."""
+        field = self.fields[name]
+        rows = field.queryset
+        if offered is not None and self.is_bound:
+            try:
+                posted = field.clean(self.data.get(self.add_prefix(name)))
+            except forms.ValidationError:  # unknown, or no value a column could hold
+                posted = None
+            if posted is not None:
+                offered |= Q(pk=posted.pk)
+        if offered is not None:
+            rows = rows.filter(offered)
+        key = field.to_field_name
+        rows = rows.order_by(key)
+        field.widget.choices = [(getattr(row, key), str(row)) for row in rows]
 
 
 class CloseForm(VersionForm):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("opportunities/<str:number>/", card.OpportunityDetailView.as_view(), name="detail"),
     path("opportunities/<str:number>/update/", dialogs.opportunity_update, name="update"),
     path("opportunities/<str:number>/activate/", dialogs.opportunity_activate, name="activate"),
+    path("opportunities/<str:number>/edit/", dialogs.opportunity_edit, name="edit"),
     path("opportunities/<str:number>/close/", dialogs.opportunity_close, name="close"),
     path(
         "opportunities/<str:number>/close/code/",

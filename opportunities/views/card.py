@@ -34,4 +34,5 @@ class OpportunityDetailView(PermissionRequiredMixin, DetailView):
         quote = opportunity.quote
         context["quote_open"] = quote is not None and quote.is_open
         context["can_act"] = permissions.can_act_on(self.request.user, opportunity)
+        context["can_edit"] = context["can_act"] and not opportunity.closed
         return context

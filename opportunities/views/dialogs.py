@@ -1,11 +1,11 @@
-"""The dialogs and buttons on one opportunity: new, update, activate, close (with the close code
-added from it) and delete; and `Dialog`, the way every dialog works."""
+"""The dialogs and buttons on one opportunity: new, update, activate, edit, close (with the close
+code added from it) and delete; and `Dialog`, the way every dialog works."""
 
 import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,6 +18,7 @@ from opportunities import permissions, services
 from opportunities.forms import (
     CloseCodeForm,
     CloseForm,
+    EditForm,
     OpportunityCreateForm,
     UpdateForm,
     VersionForm,
@@ -266,6 +267,76 @@ def opportunity_activate(request: HttpRequest, number: str) -> HttpResponse:
         "stage": entry.stage_description,
     }
     return done(request, message, back)
+
+
+# --- edit ---------------------------------------------------------------------------------------
+
+# The general fields the Edit dialog may change, as `change_opportunity` names them.
+EDIT_FIELDS = ("description", "priority", "contact", "salesperson", "sales_cycle")
+
+
+class EditDialog(Dialog):
+    """Edit opportunity: its general fields through `change_opportunity` (SPEC 7); no entry.
+    A rule that refuses a field (a blocked salesperson, a contact outside the company) shows
+    next to that field."""
+
+    template_name = "opportunities/edit.html"
+
+    def load(self) -> None:
+        self.opportunity = opportunity_or_404(self.number)
+        require_act(self.request, self.opportunity)
+        self.back = safe_next(self.request, self.opportunity.get_absolute_url())
+        self.may_assign = permissions.acts_on_all(self.request.user)
+
+    def get_form(self, data: QueryDict | None = None) -> EditForm:
+        kwargs = {"opportunity": self.opportunity, "may_assign": self.may_assign}
+        if data is not None:
+            return EditForm(data, **kwargs)
+        opportunity = self.opportunity
+        initial = {
+            "version": opportunity.version,
+            "description": opportunity.description,
+            "priority": opportunity.priority,
+            "contact": opportunity.contact.number,
+            "salesperson": opportunity.salesperson.code,
+            "sales_cycle": opportunity.sales_cycle.code,
+        }
+        return EditForm(initial=initial, **kwargs)
+
+    def act(self, form: EditForm) -> HttpResponse:
+        data = form.cleaned_data
+        version = self.opportunity.version
+        try:
+            services.change_opportunity(
+                self.opportunity,
+                **{name: data[name] for name in EDIT_FIELDS if name in form.fields},
+                user=self.request.user,
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            raise on_fields(error, form) from None
+        values = {"number": self.opportunity.number}
+        if self.opportunity.version == version:
+            return done(self.request, _("Nothing changed on %(number)s.") % values, self.back)
+        return done(self.request, _("%(number)s saved.") % values, self.back)
+
+
+def on_fields(error: ValidationError, form: forms.Form) -> ValidationError:
+    """A refusal by field (the rules of `Opportunity.clean`), each message on its field of the
+    form, or above the form for a field the form does not show; other refusals as they are."""
+    if not hasattr(error, "error_dict"):
+        return error
+    by_field: dict[str, list] = {}
+    for name, errors in error.error_dict.items():
+        by_field.setdefault(name if name in form.fields else NON_FIELD_ERRORS, []).extend(errors)
+    placed = ValidationError(by_field)
+    placed.code = getattr(error, "code", None)
+    return placed
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_edit(request: HttpRequest, number: str) -> HttpResponse:
+    return EditDialog(request, number).respond()
 
 
 # --- close --------------------------------------------------------------------------------------
