@@ -41,9 +41,12 @@ serve: compilemessages
 	DJANGO_DEBUG=false $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--no-control-socket --access-logfile -
 
-## test: the whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL
+## test: the whole suite, one pytest-xdist worker per core (TEST_WORKERS=N to choose;
+## PYTEST_ARGS="-n 0" runs it serially in one process); DATABASE_URL=postgres://... runs it on
+## PostgreSQL, with a test database per worker (test_NAME_gw0, test_NAME_gw1...)
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: compilemessages
-	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

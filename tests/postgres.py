@@ -26,14 +26,18 @@ def require_postgresql_database(why: str) -> None:
     pytest.skip(f"needs PostgreSQL: {why} (set DATABASE_URL=postgres://...)")
 
 
-def postgresql_server_database(name: str) -> str:
-    """The URL of a database `name` of its own on the suite's PostgreSQL server (or the local
-    default server when the suite runs on SQLite), once the server answers; a skip (or, in
-    CI, a failure) when it does not."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(POSTGRES_SCHEMES):
-        url = database.DEFAULT_URL
-    url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+def postgresql_server_database(name: str, why: str) -> str:
+    """The URL of a database `name` of its own on the suite's PostgreSQL server, once the
+    server answers, for a test that makes its own database (the load test, the benchmark's
+    smoke run): its name ends with the process id, so each pytest-xdist worker has its own.
+
+    Such a test does the same work whatever the suite's database is, so it runs only when the
+    suite runs on PostgreSQL: once in CI, in the PostgreSQL pass of .ci/run, not again in the
+    SQLite pass. On SQLite it skips, in CI too; an unreachable server is a skip, in CI a
+    failure."""
+    require_postgresql_database(why)
+    url = os.environ["DATABASE_URL"]  # the settings' only way to PostgreSQL
+    url = urlunsplit(urlsplit(url)._replace(path=f"/{name}_{os.getpid()}"))
     problem = database.reachable(url)
     if problem:
         if os.environ.get("CI") == "true":

@@ -8,7 +8,6 @@ depend on timing are met: the list's query counts, the HTTP error count, the del
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,10 +22,13 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def postgres_url() -> str:
-    return postgresql_server_database(f"crm_bench_smoke_{os.getpid()}")
+    return postgresql_server_database(
+        "crm_bench_smoke", "the benchmark's smoke run runs in the suite's PostgreSQL pass"
+    )
 
 
 @pytest.mark.postgres
+@pytest.mark.standalone
 @pytest.mark.timeout(900)
 def test_the_benchmark_runs_at_tiny_size_with_its_checks_and_query_counts(postgres_url, tmp_path):
     output = tmp_path / "bench.json"

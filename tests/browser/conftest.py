@@ -2,6 +2,10 @@
 
 Without Chromium the browser tests skip with the reason, except in CI (CI=true), where a
 missing browser is a failure.
+
+Under pytest-xdist each worker that runs a browser test has its own Chromium (the session
+fixtures are per process) and its own live server on a free port (pytest-django's default: no
+fixed port is given), so two workers never share one.
 """
 
 import os

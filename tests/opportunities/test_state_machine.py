@@ -101,6 +101,7 @@ class OpportunityMachine(RuleBasedStateMachine):
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.quote_pks: list[int] = []
+        self._seen: Opportunity | None = None
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -206,6 +207,13 @@ class OpportunityMachine(RuleBasedStateMachine):
     def opportunity(self) -> Opportunity:
         return Opportunity.objects.select_related("quote", "current_stage").get(pk=self.pk)
 
+    def seen(self) -> Opportunity:
+        """The opportunity as the last service call left it, for the preconditions: Hypothesis
+        asks them several times a step, and only `attempt` writes after `create`."""
+        if self._seen is None:
+            self._seen = Opportunity.objects.select_related("contact__customer").get(pk=self.pk)
+        return self._seen
+
     def active(self) -> OpportunityEntry | None:
         return OpportunityEntry.objects.filter(opportunity_id=self.pk, active=True).first()
 
@@ -289,6 +297,7 @@ class OpportunityMachine(RuleBasedStateMachine):
         before = database_state()
         was = self.opportunity
         entries_before = OpportunityEntry.objects.filter(opportunity_id=self.pk).count()
+        self._seen = None
         try:
             result = call()
         except ValidationError as error:
@@ -444,7 +453,7 @@ class OpportunityMachine(RuleBasedStateMachine):
                 taken = "jumped"
         return self.stage_entry(target, taken, date, Decimal(value), chances, close_date)
 
-    @precondition(lambda self: not self.opportunity.started)
+    @precondition(lambda self: not self.seen().started)
     @rule()
     def activate(self):
         opportunity = self.opportunity
@@ -637,7 +646,7 @@ class OpportunityMachine(RuleBasedStateMachine):
         if linked and opportunity.status == Opportunity.Status.LOST:
             assert now.quote_id is None
 
-    @precondition(lambda self: not self.opportunity.contact.is_customer)
+    @precondition(lambda self: not self.seen().contact.is_customer)
     @rule()
     def create_customer(self):
         contact = self.opportunity.contact

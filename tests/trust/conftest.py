@@ -6,13 +6,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.test import Client
 
 from opportunities import services
 from opportunities.models import Opportunity, Quote, SalesOrder
-from opportunities.roles import SALES_MANAGER, create_roles
-from tests.conftest import user_with_role
+from opportunities.roles import SALES_MANAGER
+from tests.conftest import ensure_roles, user_with_role
 from tests.factories import UserFactory
 
 DAY = datetime.date(2024, 1, 20)
@@ -30,7 +29,7 @@ def manager(fx):
 @pytest.fixture
 def nobody(fx):
     """A logged-in user in no group."""
-    create_roles(apps)
+    ensure_roles()
     return UserFactory(username="nobody")
 
 

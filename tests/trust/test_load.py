@@ -2,7 +2,6 @@
 socket error, no lost update, a consistent ledger."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +15,13 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def postgres_url() -> str:
-    return postgresql_server_database(f"crm_load_test_{os.getpid()}")
+    return postgresql_server_database(
+        "crm_load_test", "the load test runs in the suite's PostgreSQL pass"
+    )
 
 
 @pytest.mark.postgres
+@pytest.mark.standalone
 @pytest.mark.timeout(240)
 def test_twenty_users_for_ten_seconds_get_no_server_error_and_lose_no_update(
     postgres_url, tmp_path
