@@ -9,3 +9,9 @@ class DocsView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
     title = "Opportunity CRM API"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = True  # a page: LoginRequiredMiddleware sends visitors to the login
+        return view
