@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "api",
     "django_tasks_db",
     "jobs",
+    "pipeline",
 ]
 
 MIDDLEWARE = [

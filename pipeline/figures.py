@@ -1,0 +1,315 @@
+"""Reading the figures: from the summaries, or from the opportunities themselves.
+
+`read` answers every figure of one sales cycle under the board's filters. Filters the
+summaries are kept by (salesperson, priority) read them: a handful of rows per stage or month,
+whatever the number of opportunities. A contact or a search reads the opportunities that match
+(the list's own filters decide which), through their indexes.
+
+Before reading, `prepare` builds the summaries when they are not built (after a migration or a
+bulk load) and folds the appended changes into the totals when they have piled up.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from opportunities.models import Opportunity, OpportunityEntry
+from pipeline import sql
+from pipeline.models import FigureKind
+
+# Changes are folded into the totals once there are more than this many.
+FOLD_AT = 500
+# Whoever folds or builds holds this lock (PostgreSQL); writers never take it.
+LOCK_KEY = 7_301_012
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+@dataclass
+class Sums:
+    """How many opportunities (or stays), their estimated and current values, their days."""
+
+    count: int = 0
+    estimated: Decimal = Decimal("0.00")
+    current: Decimal = Decimal("0.00")
+    days: int = 0
+
+    def add(self, other: "Sums") -> None:
+        self.count += other.count
+        self.estimated += other.estimated
+        self.current += other.current
+        self.days += other.days
+
+    def minus(self, other: "Sums") -> "Sums":
+        return Sums(
+            self.count - other.count,
+            self.estimated - other.estimated,
+            self.current - other.current,
+            self.days - other.days,
+        )
+
+    @property
+    def average_days(self) -> Decimal | None:
+        if not self.count:
+            return None
+        return (Decimal(self.days) / self.count).quantize(Decimal("0.1"))
+
+
+def _sums(count, estimated_cents, current_cents, days) -> Sums:
+    return Sums(
+        int(count or 0),
+        (Decimal(int(estimated_cents or 0)) / 100).quantize(CENT),
+        (Decimal(int(current_cents or 0)) / 100).quantize(CENT),
+        int(days or 0),
+    )
+
+
+@dataclass
+class Figures:
+    """One cycle's figures under the filters. Keys: stage ids (0: not started), months as
+    YYYYMM, outcomes "won"/"lost", salesperson and close code ids (0: no close code)."""
+
+    stages: dict[int, Sums] = field(default_factory=lambda: defaultdict(Sums))
+    stays: dict[int, Sums] = field(default_factory=lambda: defaultdict(Sums))
+    forecast: dict[int, Sums] = field(default_factory=lambda: defaultdict(Sums))
+    closed_by_month: dict[tuple[int, str], Sums] = field(default_factory=lambda: defaultdict(Sums))
+    closed_by_salesperson: dict[tuple[int, str], Sums] = field(
+        default_factory=lambda: defaultdict(Sums)
+    )
+    closed_by_code: dict[tuple[int, str], Sums] = field(default_factory=lambda: defaultdict(Sums))
+    # In-progress opportunities of the current month whose closing date has passed.
+    overdue_this_month: Sums = field(default_factory=Sums)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures are read for: a cycle, the board's filters, a period of months."""
+
+    sales_cycle_id: int
+    salesperson_id: int | None = None
+    priority: str | None = None
+    # The opportunities a contact or a search leaves (the list's FilterSet); None: all.
+    matching: QuerySet | None = None
+    month_from: int = 0
+    month_to: int = 999_999
+    today: datetime.date | None = None
+
+    @property
+    def summarised(self) -> bool:
+        return self.matching is None
+
+
+def month_key(day: datetime.date) -> int:
+    return day.year * 100 + day.month
+
+
+# --- building and folding -----------------------------------------------------------------------
+
+
+def prepare() -> None:
+    """Make the summaries ready to read: built if they are not, the changes folded into the
+    totals when there are many. One small query when there is nothing to do."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {sql.STATE}), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {sql.CHANGE} LIMIT {FOLD_AT + 1}) AS c)"
+        )
+        built, changes = cursor.fetchone()
+    if not built:
+        build()
+    elif changes > FOLD_AT:
+        fold()
+
+
+def _locked(cursor, *, wait: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True  # SQLite: a writer holds the whole database
+    if wait:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        return True
+    cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+    return cursor.fetchone()[0]
+
+
+def build() -> None:
+    """Every figure again from the opportunities and their entries.
+
+    On PostgreSQL in one snapshot (REPEATABLE READ), so that the changes a concurrent writer
+    appends belong either to the data read or to the changes kept, never to both.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost and connection.vendor == "postgresql":
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _locked(cursor, wait=True)
+        for statement in sql.build(connection.vendor):
+            cursor.execute(statement)
+
+
+def fold() -> None:
+    """Fold the changes into the totals (skipped while another fold runs)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not _locked(cursor, wait=False):
+            return
+        for statement in sql.fold(connection.vendor):
+            cursor.execute(statement)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+GROUPS = {
+    # name: (kind, the key column, whether the outcome splits it, whether the period applies)
+    "stages": (FigureKind.STAGE, "stage_id", False, False),
+    "stays": (FigureKind.STAY, "stage_id", False, False),
+    "forecast": (FigureKind.FORECAST, "month", False, False),
+    "closed_by_month": (FigureKind.CLOSED, "month", True, True),
+    "closed_by_salesperson": (FigureKind.CLOSED, "salesperson_id", True, True),
+    "closed_by_code": (FigureKind.CLOSED, "close_code_id", True, True),
+}
+
+
+def read(scope: Scope, groups=tuple(GROUPS)) -> Figures:
+    figures = _summarised(scope, groups) if scope.summarised else _counted(scope, groups)
+    if "forecast" in groups:
+        figures.overdue_this_month = _overdue_this_month(scope)
+    return figures
+
+
+def _summarised(scope: Scope, groups) -> Figures:
+    """The figures from the totals and the changes, in one statement (one snapshot)."""
+    where, params = ["sales_cycle_id = %s"], [scope.sales_cycle_id]
+    if scope.salesperson_id is not None:
+        where.append("salesperson_id = %s")
+        params.append(scope.salesperson_id)
+    if scope.priority:
+        where.append("priority = %s")
+        params.append(scope.priority)
+    condition = " AND ".join(where)
+    selected = (
+        "kind, salesperson_id, stage_id, month, outcome, close_code_id, count, "
+        "estimated_cents, current_cents, days"
+    )
+    parts, part_params = [], []
+    for name in groups:
+        kind, key, by_outcome, in_period = GROUPS[name]
+        outcome = "outcome" if by_outcome else "''"
+        period = " AND month BETWEEN %s AND %s" if in_period else ""
+        parts.append(
+            f"SELECT '{name}', {key}, {outcome}, SUM(count), SUM(estimated_cents), "
+            f"SUM(current_cents), SUM(days) FROM f WHERE kind = {int(kind)}{period} "
+            f"GROUP BY {key}{', outcome' if by_outcome else ''}"
+        )
+        if in_period:
+            part_params += [scope.month_from, scope.month_to]
+    statement = (
+        f"WITH f AS (SELECT {selected} FROM {sql.FIGURE} WHERE {condition} "
+        f"UNION ALL SELECT {selected} FROM {sql.CHANGE} WHERE {condition}) "
+        + " UNION ALL ".join(parts)
+    )
+    figures = Figures()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params + params + part_params)
+        for name, key, outcome, *sums in cursor.fetchall():
+            found = _sums(*sums)
+            if not (found.count or found.estimated or found.current or found.days):
+                continue
+            target = getattr(figures, name)
+            target[(int(key), outcome) if GROUPS[name][2] else int(key)] = found
+    return figures
+
+
+def _money(name: str) -> Coalesce:
+    return Coalesce(Sum(name), Value(Decimal(0)), output_field=MONEY)
+
+
+def _month_of(field_name: str):
+    return ExtractYear(field_name) * 100 + ExtractMonth(field_name)
+
+
+def _counted(scope: Scope, groups) -> Figures:
+    """The figures from the opportunities the filters leave (a contact, a search)."""
+    figures = Figures()
+    opportunities = scope.matching.filter(sales_cycle_id=scope.sales_cycle_id)
+    if scope.salesperson_id is not None:
+        opportunities = opportunities.filter(salesperson_id=scope.salesperson_id)
+    if scope.priority:
+        opportunities = opportunities.filter(priority=scope.priority)
+    sums = {"n": Count("pk"), "estimated": _money("estimated_value")}
+    sums["current"] = _money("calcd_current_value")
+    if "stages" in groups:
+        rows = (
+            opportunities.open()
+            .values(key=Coalesce("current_stage_id", Value(0)))
+            .annotate(**sums)
+            .order_by()
+        )
+        for row in rows:
+            figures.stages[row["key"]] = Sums(row["n"], row["estimated"], row["current"])
+    if "forecast" in groups:
+        rows = (
+            opportunities.in_progress()
+            .filter(estimated_close_date__isnull=False)
+            .values(key=_month_of("estimated_close_date"))
+            .annotate(**sums)
+            .order_by()
+        )
+        for row in rows:
+            figures.forecast[row["key"]] = Sums(row["n"], row["estimated"], row["current"])
+    entries = OpportunityEntry.objects.filter(opportunity__in=opportunities.values("pk"))
+    if "stays" in groups:
+        rows = (
+            entries.filter(active=False, stage__isnull=False)
+            .values(key=F("stage_id"))
+            .annotate(n=Count("pk"), days=Coalesce(Sum("days_open"), 0))
+            .order_by()
+        )
+        for row in rows:
+            figures.stays[row["key"]] = Sums(row["n"], days=row["days"])
+    closed = entries.filter(
+        active=True, action_taken__in=[OpportunityEntry.Action.WON, OpportunityEntry.Action.LOST]
+    ).annotate(month=_month_of("date_closed"))
+    closed = closed.filter(month__gte=scope.month_from, month__lte=scope.month_to)
+    for name, key in (
+        ("closed_by_month", F("month")),
+        ("closed_by_salesperson", F("opportunity__salesperson_id")),
+        ("closed_by_code", Coalesce("close_code_id", Value(0))),
+    ):
+        if name not in groups:
+            continue
+        rows = closed.values("action_taken", key=key).annotate(**sums).order_by()
+        target = getattr(figures, name)
+        for row in rows:
+            target[(row["key"], row["action_taken"])] = Sums(
+                row["n"], row["estimated"], row["current"]
+            )
+    return figures
+
+
+def _overdue_this_month(scope: Scope) -> Sums:
+    """The in-progress opportunities of this month whose closing date has passed: the one
+    part of the forecast that the months of the summaries cannot tell (an index range)."""
+    today = scope.today or datetime.date.today()
+    opportunities = scope.matching if scope.matching is not None else Opportunity.objects.all()
+    opportunities = opportunities.filter(
+        sales_cycle_id=scope.sales_cycle_id,
+        status=Opportunity.Status.IN_PROGRESS,
+        estimated_close_date__gte=today.replace(day=1),
+        estimated_close_date__lt=today,
+    )
+    if scope.salesperson_id is not None:
+        opportunities = opportunities.filter(salesperson_id=scope.salesperson_id)
+    if scope.priority:
+        opportunities = opportunities.filter(priority=scope.priority)
+    found = opportunities.aggregate(
+        n=Count("pk"), estimated=_money("estimated_value"), current=_money("calcd_current_value")
+    )
+    return Sums(found["n"], found["estimated"], found["current"])
+
+
+def stage_filter(stage_id: int) -> Q:
+    return Q(current_stage__isnull=True) if stage_id == 0 else Q(current_stage_id=stage_id)

@@ -1,0 +1,66 @@
+"""The summaries behind the board and the dashboard stay exact through every write."""
+
+import pytest
+
+from opportunities import services
+from pipeline import figures
+from pipeline.models import Figure, FigureChange, FigureState
+from tests.pipeline.scenario import expected_rows, random_history, summary_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_summaries_equal_the_figures_computed_from_scratch_after_random_histories(fx, seed):
+    figures.build()
+    random_history(fx, seed, steps=70)
+    assert summary_rows() == expected_rows()
+
+
+def test_folding_the_changes_keeps_every_figure_and_empties_the_changes(fx):
+    figures.build()
+    random_history(fx, 11, steps=50)
+    before = expected_rows()
+    figures.fold()
+    assert not FigureChange.objects.exists()
+    assert summary_rows() == before
+    random_history(fx, 12, steps=30)
+    assert summary_rows() == expected_rows()
+
+
+def test_building_from_the_data_gives_the_figures_the_triggers_kept(fx):
+    figures.build()
+    random_history(fx, 21, steps=60)
+    kept = summary_rows()
+    figures.build()
+    assert not FigureChange.objects.exists()
+    assert summary_rows() == kept == expected_rows()
+
+
+def test_reading_builds_the_summaries_when_they_are_not_built(fx):
+    random_history(fx, 31, steps=20)
+    FigureState.objects.all().delete()
+    Figure.objects.all().delete()
+    figures.prepare()
+    assert FigureState.objects.count() == 1
+    assert summary_rows() == expected_rows()
+
+
+def test_many_changes_are_folded_before_a_read(fx, monkeypatch):
+    figures.build()
+    monkeypatch.setattr(figures, "FOLD_AT", 3)
+    random_history(fx, 41, steps=25)
+    assert FigureChange.objects.count() > 3
+    expected = expected_rows()
+    figures.prepare()
+    assert not FigureChange.objects.exists()
+    assert summary_rows() == expected
+
+
+def test_deleting_closed_opportunities_takes_their_entries_figures_away(fx, opp_a):
+    figures.build()
+    services.update_opportunity(opp_a, action="next", today=fx.today)
+    services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP, today=fx.today)
+    assert summary_rows() != {}
+    assert services.delete_closed_opportunities() == 1
+    assert summary_rows() == expected_rows() == {}
