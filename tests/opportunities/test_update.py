@@ -619,6 +619,18 @@ def test_a_default_closing_date_past_the_last_accepted_date_is_refused(fx, opp_a
     )
 
 
+def test_the_form_defaults_leave_out_a_closing_date_outside_the_calendar(fx, opp_a):
+    defaults = services.update_defaults(
+        opp_a, action=UpdateAction.NEXT, date_of_change=D(9999, 12, 31)
+    )
+    assert defaults["estimated_close_date"] is None
+    assert defaults["to_stage"] == fx.stages[2]
+    defaults = services.update_defaults(
+        opp_a, action=UpdateAction.NEXT, date_of_change=D(2199, 12, 1)
+    )
+    assert defaults["estimated_close_date"] == D(2199, 12, 15)
+
+
 def test_the_last_accepted_date_is_accepted_as_date_of_change_and_closing_date(fx, opp_a):
     entry = services.update_opportunity(
         opp_a,

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from opportunities.roles import SALES_MANAGER
 from tests.conftest import user_with_role
@@ -37,3 +38,19 @@ def anonymous() -> Client:
 def htmx():
     """Headers of an htmx request aimed at the dialog container."""
     return {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "dialog-content"}
+
+
+def dialog_urls(opportunity) -> list[str]:
+    """The pages that show `opportunity`: its card and dialogs, and its quote's."""
+    urls = [
+        reverse("opportunities:update", args=[opportunity.number]),
+        reverse("opportunities:close", args=[opportunity.number]),
+        opportunity.get_absolute_url(),
+    ]
+    if opportunity.quote_id:
+        quote = opportunity.quote.number
+        urls += [
+            reverse("opportunities:quote_detail", args=[quote]),
+            reverse("opportunities:make_order", args=[quote]),
+        ]
+    return urls

@@ -11,7 +11,8 @@ from django.utils import timezone
 from contacts.models import Customer
 from opportunities import services
 from opportunities.models import Opportunity, Quote, SalesOrder, UpdateAction
-from tests.snapshots import assert_refused
+from tests.snapshots import assert_refused, database_state
+from tests.views.conftest import dialog_urls
 
 pytestmark = pytest.mark.django_db
 JAN_20 = datetime.date(2024, 1, 20)
@@ -348,3 +349,53 @@ def test_make_order_requires_the_closing_date_prefilled_with_the_default(fx, cli
     )
     assert refused.status_code == 200
     assert refused.context["form"].errors["date_closed"] == ["This field is required."]
+
+
+# --- amounts at the edges of the money columns ----------------------------------------------
+
+MAXIMA = {"quantity": "9999999999.99", "unit_price": "9999999999999999.99"}
+TOO_LARGE = "The amount is too large"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_line_at_the_fields_maxima_is_refused_on_the_quote_page(fx, client, quote, htmx):
+    headers = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "quote-lines"} if htmx else {}
+    before = database_state()
+    url = reverse("opportunities:quote_line_add", args=[quote.number])
+    line = {"new-description": "Everything", **{f"new-{k}": v for k, v in MAXIMA.items()}}
+    response = client.post(url, line, follow=not htmx, **headers)
+    assert response.status_code == 200
+    assert TOO_LARGE in response.content.decode()
+    assert database_state() == before
+    opportunity = Opportunity.objects.get(quote=quote)
+    for page in dialog_urls(opportunity):
+        assert client.get(page).status_code == 200, page
+
+
+def test_changing_a_line_to_the_fields_maxima_is_refused_on_the_quote_page(fx, client, quote):
+    line = quote.lines.get()
+    before = database_state()
+    response = client.post(
+        reverse("opportunities:quote_line_update", args=[quote.number, line.pk]),
+        {
+            f"line-{line.pk}-description": "Desk",
+            **{f"line-{line.pk}-{k}": v for k, v in MAXIMA.items()},
+        },
+        follow=True,
+    )
+    assert TOO_LARGE in response.content.decode()
+    assert database_state() == before
+
+
+def test_a_quote_of_the_largest_total_opens_every_page(fx, client, quote):
+    line = quote.lines.get()
+    services.update_quote_line(
+        line, description="Desk", quantity=Decimal(1), unit_price=Decimal("9999999999999.99")
+    )
+    opportunity = Opportunity.objects.get(quote=quote)
+    for page in dialog_urls(opportunity):
+        assert client.get(page).status_code == 200, page
+    assert "9,999,999,999,999.99" in client.get(quote.get_absolute_url()).content.decode()
+    update = reverse("opportunities:update", args=[opportunity.number])
+    form = client.get(update).context["form"]
+    assert form.initial["estimated_value"] == Decimal("9999999999999.99")

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from opportunities import services
-from opportunities.models import Opportunity, UpdateAction
+from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 from tests.factories import OpportunityFactory
 from tests.snapshots import assert_refused
+from tests.views.conftest import dialog_urls
 
 pytestmark = pytest.mark.django_db
 JAN_20 = datetime.date(2024, 1, 20)
@@ -255,3 +256,71 @@ def test_without_javascript_the_refresh_button_reloads_the_defaults(fx, client, 
     assert form.initial["estimated_close_date"] == datetime.date(2024, 3, 1)
     assert form.initial["chances_of_success"] == Decimal(50)
     assert "Refresh the defaults for this action" in response.content.decode()
+
+
+# --- dates and amounts at the edges of the calendar and of the money columns -------------------
+
+D = datetime.date
+OUT_OF_RANGE = "is out of range"
+TOO_LARGE = "The amount is too large"
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "2199-12-31", "0001-01-01"])
+def test_the_update_dialog_offers_no_closing_date_out_of_range(fx, client, opp_a, date):
+    # Stage 2's formula, 2W, leaves the calendar from the first date, passes the last accepted
+    # date from the second, and stays before the first accepted date from the third.
+    response = client.get(url(opp_a), {"action": UpdateAction.NEXT, "date_of_change": date})
+    assert response.status_code == 200
+    initial = response.context["form"].initial
+    assert initial["date_of_change"] == D.fromisoformat(date)
+    assert initial["estimated_close_date"] is None
+
+
+def test_an_update_dated_in_year_9999_is_refused_on_the_dialog(fx, client, opp_a):
+    response = assert_refused(
+        "date_out_of_range",
+        client.post,
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "action": UpdateAction.UPDATE,
+            "date_of_change": "9999-12-25",
+            "estimated_close_date": "9999-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert OUT_OF_RANGE in response.content.decode()
+
+
+def test_an_opportunity_dated_in_year_9999_still_opens_its_dialogs(fx, client, opp_a):
+    # As rows written before the dates were checked can be.
+    OpportunityEntry.objects.filter(opportunity=opp_a).update(date_of_change=D(9999, 12, 25))
+    opportunity = Opportunity.objects.get(pk=opp_a.pk)
+    for page in dialog_urls(opportunity):
+        assert client.get(page).status_code == 200, page
+    form = client.get(url(opportunity)).context["form"]
+    assert form.initial["date_of_change"] == D(9999, 12, 25)
+    assert form.initial["estimated_close_date"] is None
+    response = assert_refused(
+        "date_out_of_range",
+        client.post,
+        url(opportunity),
+        {"version": opportunity.version, "action": UpdateAction.UPDATE},
+    )
+    assert OUT_OF_RANGE in response.content.decode()
+
+
+def test_an_estimated_value_past_the_largest_amount_is_refused_on_the_dialog(fx, client, opp_a):
+    response = assert_refused(
+        "amount_too_large",
+        client.post,
+        url(opp_a),
+        {
+            "version": opp_a.version,
+            "action": UpdateAction.UPDATE,
+            "estimated_value": "9999999999999999.99",
+        },
+    )
+    assert response.status_code == 200
+    assert TOO_LARGE in response.content.decode()
+    assert client.get(reverse("opportunities:list")).status_code == 200
