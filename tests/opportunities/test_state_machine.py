@@ -3,8 +3,9 @@
 Every example builds a fresh cycle (random stage numbers with gaps, allow skip, quote required,
 date formulas), a contact and an opportunity inside a savepoint that is rolled back at the end,
 then runs random actions, refused ones included. Before each action the test works out from
-SPEC.md alone what must happen: the refusal code (checks in the SPEC's order) or the entry's
-figures; the service must agree. After every step the ledger's invariants are checked.
+the rules alone, without the services' code, what must happen: the refusal code (the checks in
+their fixed order, the first failure wins) or the entry's figures; the service must agree.
+After every step the ledger's invariants are checked.
 """
 
 import datetime
@@ -46,7 +47,7 @@ UPDATE_ACTIONS = ["first", "next", "previous", "skip", "jump", "update"]
 
 
 class Refused(Exception):
-    """What the SPEC says the service must answer: a refusal with this code."""
+    """What the rules say the service must answer: a refusal with this code."""
 
     def __init__(self, code: str):
         super().__init__(code)
@@ -171,7 +172,7 @@ class OpportunityMachine(RuleBasedStateMachine):
             try:
                 opportunity = services.create_opportunity(**arguments)
             except ValidationError as error:
-                # SPEC 3.3 lists these checks without an order: any failing one may answer.
+                # The checks of a creation have no fixed order: any failing one may answer.
                 assert error.code in failures, (error.code, failures)
                 assert database_state() == before
                 opportunity = None
@@ -218,7 +219,8 @@ class OpportunityMachine(RuleBasedStateMachine):
         return OpportunityEntry.objects.filter(opportunity_id=self.pk, active=True).first()
 
     def offered(self, opportunity) -> dict[str, list[SalesCycleStage]]:
-        """SPEC 3.4's table of offered actions and their targets."""
+        """The actions offered in this state and their targets: next and skip forward (skip up to
+        the first stage that does not allow skip), previous and jump back, update in place."""
         stages = self.stages
         if opportunity.closed:
             return {}
@@ -269,7 +271,9 @@ class OpportunityMachine(RuleBasedStateMachine):
                 return completed
 
     def stage_entry(self, stage, action, date, value, chances, close_date) -> dict:
-        """SPEC 3.2: the figures of an entry on `stage`."""
+        """The figures of an entry on `stage`: completed from the stage, the chances given or the
+        stage's default, the probability by the cycle's method and the current value from it,
+        the closing date given or the stage's formula applied to the date of change."""
         chances = stage.chances_of_success if chances is None else chances
         probability = self.probability(chances, stage.completed)
         return {
