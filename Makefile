@@ -24,7 +24,14 @@ install: $(STAMP)
 compilemessages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v0
 
-## run: install, migrate the local SQLite database, load demo data and serve on 127.0.0.1:8000
+# Runs a server command with one background-job worker beside it (its output in the same
+# terminal). The worker has its own session, so Ctrl-C reaches it once, from here: it finishes
+# the chunk it is on and queues its job again; the server stopping for any reason stops it.
+WITH_WORKER = setsid $(PY) manage.py jobs_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM;
+
+## run: install, migrate the local SQLite database, load demo data and serve on 127.0.0.1:8000,
+## with a worker for the background jobs
 run: compilemessages
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_demo_data
@@ -32,14 +39,15 @@ run: compilemessages
 	@echo "  Opportunity CRM: http://$(HOST):$(PORT)/"
 	@$(PY) manage.py ensure_demo_logins
 	@echo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(WITH_WORKER) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## serve: a production-like server (gunicorn, WhiteNoise, DEBUG off) on 127.0.0.1:8000
+## serve: a production-like server (gunicorn, WhiteNoise, DEBUG off) on 127.0.0.1:8000, with a
+## worker for the background jobs
 serve: compilemessages
 	DJANGO_DEBUG=false $(PY) manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=false $(PY) manage.py migrate --no-input -v0
-	DJANGO_DEBUG=false $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
-		--no-control-socket --access-logfile -
+	@export DJANGO_DEBUG=false; $(WITH_WORKER) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --no-control-socket --access-logfile -
 
 ## test: the whole suite, one pytest-xdist worker per core (TEST_WORKERS=N to choose;
 ## PYTEST_ARGS="-n 0" runs it serially in one process); DATABASE_URL=postgres://... runs it on

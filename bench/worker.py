@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.utils import timezone
 
-    from bench import actions, deletion, generate, http, pages, raw
+    from bench import actions, deletion, generate, http, jobs, pages, raw
     from bench.context import Bench
     from bench.report import Results
 
@@ -126,6 +126,8 @@ def main(argv=None) -> int:
         if vendor == "postgresql":
             log(f"{args.title}: batch deletion")
             deletion.measure_deletion(bench)
+            log(f"{args.title}: batch deletion as a job")
+            jobs.measure_job_deletion(bench)
     except Exception as error:  # reported as a failed check, with what was measured so far
         import traceback
 

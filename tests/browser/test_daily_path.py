@@ -2,7 +2,8 @@
 
 Log in; create an opportunity with its first stage; next; skip over two stages; jump back;
 a refused skip shows its rule; close as won with a new close code; create a quote, add lines
-and make the order; delete a closed opportunity; run the batch deletion with its preview.
+and make the order; delete a closed opportunity; run the batch deletion with its preview: it
+becomes a job, the page is closed, and coming back the job is done.
 Screenshots of the main pages land in tests/browser/screenshots/.
 """
 
@@ -15,12 +16,14 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from jobs.models import Job
 from opportunities import services
 from opportunities.models import CloseOpportunityCode, Opportunity, SalesOrder
 from opportunities.roles import SALES_MANAGER, create_roles
 from salescycles import demo
 from tests.browser.pages import screenshot
 from tests.factories import UserFactory
+from tests.jobs.workers import run_jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +51,8 @@ WORDS = {
         "will_be_deleted": "2 closed opportunities will be deleted.",
         "delete_them": "Delete them",
         "were_deleted": "2 closed opportunities were deleted.",
+        "waiting": "Waiting for a worker.",
+        "recent_jobs": "Recent jobs",
         "new_code": "New close code",
         "add_code": "Add code",
     },
@@ -74,6 +79,8 @@ WORDS = {
         "will_be_deleted": "2 opportunités clôturées seront supprimées.",
         "delete_them": "Les supprimer",
         "were_deleted": "2 opportunités clôturées ont été supprimées.",
+        "waiting": "En attente d\u2019un processus de travail.",
+        "recent_jobs": "Travaux récents",
         "new_code": "Nouveau code fin opportunité",
         "add_code": "Ajouter le code",
     },
@@ -276,6 +283,22 @@ def test_the_daily_path(browser_page, data, fx):
     expect(page.locator("#preview-count")).to_have_text(words["will_be_deleted"])
     assert Opportunity.objects.closed().count() == 3
     screenshot(page, "batch")
+    # Confirmed, the deletion is a job: its page shows it waiting for a worker. The page is
+    # closed; a worker runs the job meanwhile; back on the site, the job is done.
     page.get_by_role("button", name=words["delete_them"]).click()
-    expect(page.locator("#messages")).to_contain_text(words["were_deleted"])
+    expect(page.locator("#job-result")).to_contain_text(words["waiting"])
+    screenshot(page, "job")
+    job = Job.objects.get()
+    context = page.context
+    page.close()
+    assert run_jobs() == 1
+    page = context.new_page()
+    page.goto(base + "/")
+    page.get_by_role("button", name=words["admin"]).or_(
+        page.get_by_role("link", name=words["admin"])
+    ).click()
+    page.get_by_role("link", name=words["recent_jobs"]).click()
+    expect(page.locator(f"#job-{job.pk}")).to_contain_text(words["were_deleted"])
+    page.locator(f"#job-{job.pk} a").click()
+    expect(page.locator("#job-result")).to_contain_text(words["were_deleted"])
     assert list(Opportunity.objects.closed()) == [quoted]  # JO's won one stays
