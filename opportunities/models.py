@@ -6,6 +6,7 @@ data, the database constraints and the reads.
 
 import datetime
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -108,6 +109,17 @@ class CloseOpportunityCode(SetupProtection, models.Model):
     def clean(self) -> None:
         self.code = (self.code or "").upper()
 
+    def unique_error_message(self, model_class, unique_check):
+        """A code taken already, in our words (the close dialog and the admin show it) rather
+        than Django's "with this Code already exists"."""
+        if tuple(unique_check) == ("code",):
+            return ValidationError(
+                _("Close opportunity code %(code)s already exists."),
+                code="unique",
+                params={"code": self.code},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
     def deletion_refusal(self) -> str | None:
         if self.entries.exists():
             return _(
@@ -117,6 +129,32 @@ class CloseOpportunityCode(SetupProtection, models.Model):
 
     def statistics(self) -> dict:
         return {"opportunities": self.entries.filter(active=True).count()}
+
+
+class BatchFilters(TypedDict, total=False):
+    """The filters of the batch deletion (SPEC 3.6), by the names of the service's arguments: a
+    number range and a closing date range (both ends included), a salesperson, a contact (that
+    contact only), a sales cycle. A filter left out or empty selects everything."""
+
+    number_from: str | None
+    number_to: str | None
+    date_closed_from: datetime.date | None
+    date_closed_to: datetime.date | None
+    salesperson: Salesperson | None
+    contact: Contact | None
+    sales_cycle: SalesCycle | None
+
+
+# Each filter's lookup.
+BATCH_LOOKUPS = {
+    "number_from": "number__gte",
+    "number_to": "number__lte",
+    "date_closed_from": "date_closed__gte",
+    "date_closed_to": "date_closed__lte",
+    "salesperson": "salesperson",
+    "contact": "contact",
+    "sales_cycle": "sales_cycle",
+}
 
 
 class OpportunityQuerySet(models.QuerySet):
@@ -132,30 +170,14 @@ class OpportunityQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(status__in=Opportunity.CLOSED_STATUSES)
 
-    def matching(
-        self,
-        *,
-        number_from: str | None = None,
-        number_to: str | None = None,
-        date_closed_from: datetime.date | None = None,
-        date_closed_to: datetime.date | None = None,
-        salesperson: Salesperson | None = None,
-        contact: Contact | None = None,
-        sales_cycle: SalesCycle | None = None,
-    ) -> "OpportunityQuerySet":
-        """The opportunities the batch deletion's filters select (SPEC 3.6): a number range, a
-        closing date range (both ends included), a salesperson, a contact, a sales cycle. A
-        filter left empty selects everything; the deletion reads `closed().matching(...)`."""
-        filters = {
-            "number__gte": number_from,
-            "number__lte": number_to,
-            "date_closed__gte": date_closed_from,
-            "date_closed__lte": date_closed_to,
-            "salesperson": salesperson,
-            "contact": contact,
-            "sales_cycle": sales_cycle,
-        }
-        return self.filter(**{lookup: value for lookup, value in filters.items() if value})
+    def matching(self, **filters: Unpack["BatchFilters"]) -> "OpportunityQuerySet":
+        """The opportunities the batch deletion's filters select (`BatchFilters`); the
+        deletion reads `closed().matching(...)`."""
+        unknown = filters.keys() - BATCH_LOOKUPS.keys()
+        if unknown:
+            raise TypeError(f"matching() takes no filter {', '.join(sorted(unknown))}")
+        chosen = {BATCH_LOOKUPS[name]: value for name, value in filters.items() if value}
+        return self.filter(**chosen)
 
     def for_salesperson(self, salesperson):
         return self.filter(salesperson=salesperson)

@@ -1,16 +1,14 @@
 """Deleting closed opportunities, one at a time or in batches (SPEC 3.6)."""
 
-import datetime
 import time
 from collections.abc import Callable, Iterator
+from typing import Unpack
 
 from django.db import transaction
 
-from contacts.models import Contact, Salesperson
-from opportunities.models import Opportunity
+from opportunities.models import BatchFilters, Opportunity
 from opportunities.services.core import lock
 from opportunities.services.errors import Refusal
-from salescycles.models import SalesCycle
 
 DEFAULT_CHUNK_SIZE = 5000
 # A chunk is one transaction: beyond this it would hold its locks for long, and the database
@@ -32,36 +30,23 @@ def delete_opportunity(
 
 def delete_closed_opportunities(
     *,
-    number_from: str | None = None,
-    number_to: str | None = None,
-    date_closed_from: datetime.date | None = None,
-    date_closed_to: datetime.date | None = None,
-    salesperson: Salesperson | None = None,
-    contact: Contact | None = None,
-    sales_cycle: SalesCycle | None = None,
     dry_run: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
     user=None,
+    **filters: Unpack[BatchFilters],
 ) -> int:
     """Delete the closed opportunities matching the filters, with their entries.
 
-    The filters are those of `Opportunity.objects.closed().matching()`; open opportunities are
-    never selected. The work is done in chunks of `chunk_size`, each in its own short
-    transaction (one SELECT of the chunk's keys, one DELETE), so no lock is held for long,
-    memory stays flat, and an interrupted run is resumed by running it again.
+    The filters are `BatchFilters` (number_from, number_to, date_closed_from, date_closed_to,
+    salesperson, contact, sales_cycle); open opportunities are never selected. The work is done
+    in chunks of `chunk_size`, each in its own short transaction (one SELECT of the chunk's
+    keys, one DELETE), so no lock is held for long, memory stays flat, and an interrupted run
+    is resumed by running it again.
     `progress` is called with the running total after every chunk.
     """
     check_chunk_size(chunk_size)
-    queryset = Opportunity.objects.closed().matching(
-        number_from=number_from,
-        number_to=number_to,
-        date_closed_from=date_closed_from,
-        date_closed_to=date_closed_to,
-        salesperson=salesperson,
-        contact=contact,
-        sales_cycle=sales_cycle,
-    )
+    queryset = Opportunity.objects.closed().matching(**filters)
     if dry_run:
         return queryset.count()
     deleted = 0
@@ -77,7 +62,7 @@ def delete_closed_opportunities_for_a_while(
     seconds: float,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     user=None,
-    **filters,
+    **filters: Unpack[BatchFilters],
 ) -> tuple[int, bool]:
     """Delete as `delete_closed_opportunities` does, for about `seconds`: (deleted, finished).
 
@@ -103,7 +88,7 @@ def delete_closed_opportunities_in_chunks(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     start_after: str = "",
     in_chunk: Callable[[int, str | None], None] | None = None,
-    **filters,
+    **filters: Unpack[BatchFilters],
 ) -> Iterator[int]:
     """Delete as `delete_closed_opportunities` does, yielding each chunk's count once committed.
 

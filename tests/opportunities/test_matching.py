@@ -105,3 +105,11 @@ def test_the_commands_dry_run_counts_what_matches(fx, batch):
     call_command("delete_opportunities", "--closed-from", "2024-02-01", "--dry-run", stdout=out)
     assert "Would delete 2 closed opportunities" in out.getvalue()
     assert Opportunity.objects.count() == 4
+
+
+def test_a_filter_that_is_not_one_is_a_programming_error(fx, batch):
+    with pytest.raises(TypeError, match="salesman"):
+        Opportunity.objects.matching(salesman=fx.JO)
+    with pytest.raises(TypeError, match="salesman"):
+        services.delete_closed_opportunities(salesman=fx.JO)
+    assert Opportunity.objects.count() == 4
