@@ -315,9 +315,7 @@ class OpportunityDetail(ApiView):
         require(permissions.can_delete(request.user))
         try:
             services.delete_opportunity(
-                opportunity,
-                user=request.user,
-                expected_version=expected_version(request, opportunity),
+                opportunity, expected_version=expected_version(request, opportunity)
             )
         except ValidationError as error:
             raise stale_refusal(error, opportunity) from error
@@ -441,9 +439,7 @@ class OpportunityQuote(OpportunityAction):
         require(request.user.has_perm("opportunities.add_quote"))
         try:
             quote = services.create_quote(
-                opportunity,
-                user=request.user,
-                expected_version=expected_version(request, opportunity),
+                opportunity, expected_version=expected_version(request, opportunity)
             )
         except ValidationError as error:
             raise stale_refusal(error, opportunity) from error

@@ -57,5 +57,5 @@ class CustomerAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        made = create_customer(form.cleaned_data["contact"], user=request.user)
+        made = create_customer(form.cleaned_data["contact"])
         obj.pk, obj.number, obj.name = made.pk, made.number, made.name

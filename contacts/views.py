@@ -78,7 +78,7 @@ def create_customer(request: HttpRequest, number: str) -> HttpResponse:
         raise PermissionDenied
     back = safe_next(request, contact.get_absolute_url())
     try:
-        customer = services.create_customer(contact, user=request.user)
+        customer = services.create_customer(contact)
     except services.Refusal as error:
         return refused(request, error, back)
     message = _("Contact %(contact)s is now customer %(customer)s.") % {

@@ -138,7 +138,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for opportunity in queryset:
             try:
-                services.delete_opportunity(opportunity, user=request.user)
+                services.delete_opportunity(opportunity)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
 
@@ -231,7 +231,7 @@ class QuoteAdmin(admin.ModelAdmin):
                 )
                 continue
             try:
-                services.delete_quote(quote, user=request.user)
+                services.delete_quote(quote)
                 deleted += 1
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)

@@ -4,6 +4,11 @@ Every state change of an opportunity goes through these functions. Each one is a
 the opportunity's row, re-checks its rules on the locked copy, writes the opportunity and its
 ledger entry together and writes nothing when it refuses. A refusal is a `Refusal` (a
 `ValidationError`) with a translated message and a stable code.
+
+The services that write an entry take the acting `user` (`core.User`; the entry records it as
+`created_by`), and `change_opportunity` takes it to check whose an opportunity may become;
+the others record nothing of who acts and do not take it. The locked-row primitives they
+share are in `core`.
 """
 
 from opportunities.services.deletion import delete_closed_opportunities, delete_opportunity

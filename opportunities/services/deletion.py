@@ -17,9 +17,7 @@ MAX_CHUNK_SIZE = 100_000
 
 
 @transaction.atomic
-def delete_opportunity(
-    opportunity: Opportunity, *, user=None, expected_version: int | None = None
-) -> None:
+def delete_opportunity(opportunity: Opportunity, *, expected_version: int | None = None) -> None:
     """Delete a closed opportunity with its entries; its quote and order stay."""
     locked = lock(opportunity, expected_version)
     if not locked.closed:
@@ -33,7 +31,6 @@ def delete_closed_opportunities(
     dry_run: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
-    user=None,
     **filters: Unpack[BatchFilters],
 ) -> int:
     """Delete the closed opportunities matching the filters, with their entries.
@@ -61,7 +58,6 @@ def delete_closed_opportunities_for_a_while(
     *,
     seconds: float,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    user=None,
     **filters: Unpack[BatchFilters],
 ) -> tuple[int, bool]:
     """Delete as `delete_closed_opportunities` does, for about `seconds`: (deleted, finished).

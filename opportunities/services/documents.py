@@ -32,7 +32,7 @@ from opportunities.services.lifecycle import close_locked
 
 
 @transaction.atomic
-def create_customer(contact: Contact, *, user=None) -> Customer:
+def create_customer(contact: Contact) -> Customer:
     """Make `contact` a customer; its open quotes get the customer too."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     existing = Customer.objects.filter(contact=contact).first()
@@ -46,7 +46,6 @@ def create_quote(
     opportunity: Opportunity,
     *,
     today: datetime.date | None = None,
-    user=None,
     expected_version: int | None = None,
 ) -> Quote:
     """Make an empty quote for an in-progress opportunity of a company and link it."""
@@ -98,7 +97,6 @@ def add_quote_line(
     description: str,
     quantity: Decimal,
     unit_price: Decimal,
-    user=None,
     expected_version: int | None = None,
 ) -> QuoteLine:
     """Add a line to an open quote."""
@@ -125,7 +123,6 @@ def update_quote_line(
     description: str,
     quantity: Decimal,
     unit_price: Decimal,
-    user=None,
     expected_version: int | None = None,
 ) -> QuoteLine:
     """Change a line of an open quote."""
@@ -141,7 +138,7 @@ def update_quote_line(
 
 
 @transaction.atomic
-def delete_quote_line(line: QuoteLine, *, user=None, expected_version: int | None = None) -> None:
+def delete_quote_line(line: QuoteLine, *, expected_version: int | None = None) -> None:
     """Remove a line from an open quote."""
     locked, opportunity = _lock_quote(line.quote, expected_version)
     if not locked.is_open:
@@ -237,7 +234,7 @@ def make_order(
 
 
 @transaction.atomic
-def delete_quote(quote: Quote, *, user=None, expected_version: int | None = None) -> None:
+def delete_quote(quote: Quote, *, expected_version: int | None = None) -> None:
     """Delete an open quote and unlink it from its opportunity (no entry is written)."""
     locked, opportunity = _lock_quote(quote, expected_version)
     if not locked.is_open:

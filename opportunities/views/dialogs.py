@@ -467,11 +467,7 @@ class DeleteDialog(Dialog):
         return VersionForm(data, initial={"version": self.opportunity.version})
 
     def act(self, form: VersionForm) -> HttpResponse:
-        services.delete_opportunity(
-            self.opportunity,
-            user=self.request.user,
-            expected_version=form.cleaned_data["version"],
-        )
+        services.delete_opportunity(self.opportunity, expected_version=form.cleaned_data["version"])
         back = self.back
         if back.split("?")[0] == self.opportunity.get_absolute_url():
             back = reverse("opportunities:list")

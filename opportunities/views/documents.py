@@ -53,9 +53,7 @@ def quote_create(request: HttpRequest, number: str) -> HttpResponse:
     require_act(request, opportunity)
     back = safe_next(request, opportunity.get_absolute_url())
     try:
-        quote = services.create_quote(
-            opportunity, user=request.user, expected_version=seen_version(request.POST)
-        )
+        quote = services.create_quote(opportunity, expected_version=seen_version(request.POST))
     except ValidationError as error:
         return refused(request, error, back)
     message = _("Quote %(quote)s created for %(number)s. Add its lines.") % {
@@ -166,9 +164,7 @@ def quote_line_add(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return quote_lines_response(request, quote, new_form=form)
     try:
-        services.add_quote_line(
-            quote, **form.cleaned_data, user=request.user, expected_version=line_version(request)
-        )
+        services.add_quote_line(quote, **form.cleaned_data, expected_version=line_version(request))
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line added."))
@@ -185,7 +181,6 @@ def quote_line_update(request: HttpRequest, number: str, line: int) -> HttpRespo
         services.update_quote_line(
             quote_line,
             **form.cleaned_data,
-            user=request.user,
             expected_version=line_version(request),
         )
     except ValidationError as error:
@@ -198,9 +193,7 @@ def quote_line_delete(request: HttpRequest, number: str, line: int) -> HttpRespo
     quote = quote_for_lines(request, number)
     quote_line = get_object_or_404(QuoteLine, quote=quote, pk=line)
     try:
-        services.delete_quote_line(
-            quote_line, user=request.user, expected_version=line_version(request)
-        )
+        services.delete_quote_line(quote_line, expected_version=line_version(request))
     except ValidationError as error:
         return line_refused(request, quote, error)
     return quote_lines_response(request, quote, _("Line removed."))
@@ -292,9 +285,7 @@ class QuoteDeleteDialog(DocumentDeleteDialog):
         self.back = self.back_to_opportunity()
 
     def act(self, form: VersionForm) -> HttpResponse:
-        services.delete_quote(
-            self.quote, user=self.request.user, expected_version=form.cleaned_data["version"]
-        )
+        services.delete_quote(self.quote, expected_version=form.cleaned_data["version"])
         message = _("Quote %(quote)s deleted.") % {"quote": self.quote.number}
         return done(self.request, message, self.back)
 
