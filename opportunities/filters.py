@@ -27,10 +27,6 @@ COUNT_CAP = 10_000
 NO_DATE = datetime.date(1, 1, 1)
 
 
-def _text(value: str) -> str:
-    return value
-
-
 def _bounded_int(low: int, high: int):
     """Integers the column can hold: a larger one would overflow the query, not find a row."""
 
@@ -68,10 +64,10 @@ _id = _bounded_int(1, 2**63 - 1)  # a BigAutoField
 SORTS = {
     "number": (None, None),
     "creation_date": (F("creation_date"), datetime.date.fromisoformat),
-    "description": (F("description"), _text),
-    "contact": (F("contact__name"), _text),
-    "salesperson": (F("salesperson__code"), _text),
-    "status": (F("status"), _text),
+    "description": (F("description"), str),
+    "contact": (F("contact__name"), str),
+    "salesperson": (F("salesperson__code"), str),
+    "status": (F("status"), str),
     "stage": (Coalesce(F("current_stage__stage"), Value(0)), _bounded_int(0, 2**31 - 1)),
     "estimated_close_date": (
         Coalesce(F("estimated_close_date"), Value(NO_DATE)),
@@ -314,16 +310,12 @@ class OpportunityFilter(django_filters.FilterSet):
         return queryset.for_contact(value)
 
     def keep(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset
+        return queryset  # the view sorts the rows it pages through (`keyset_page`)
 
     @property
     def sort_key(self) -> str:
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
         return data.get("sort") or DEFAULT_SORT
-
-    def filter_queryset(self, queryset):
-        # Unordered: the view orders it for its keyset page and counts it without an order.
-        return super().filter_queryset(queryset)
 
     def chosen(self, name: str):
         """A filter's valid value, for the page's title."""

@@ -158,9 +158,6 @@ BATCH_LOOKUPS = {
 
 
 class OpportunityQuerySet(models.QuerySet):
-    def not_started(self):
-        return self.filter(status=Opportunity.Status.NOT_STARTED)
-
     def in_progress(self):
         return self.filter(status=Opportunity.Status.IN_PROGRESS)
 
