@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint fmt check messages compilemessages install bench bench-smoke load clean
+.PHONY: run serve test lint fmt check messages compilemessages install assets bench bench-smoke load clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 13), "Python 3.13 is required"'
@@ -19,9 +19,22 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+## assets: the front-end packages from the npm registry, as package-lock.json pins them (npm ci,
+## no install scripts), and the files the pages serve copied into vendor-static/
+VENDOR_FILES := vendor-static/sortablejs/Sortable.min.js
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
-compilemessages: $(STAMP)
+vendor-static/sortablejs/Sortable.min.js: node_modules/.package-lock.json
+	mkdir -p $(@D)
+	cp node_modules/sortablejs/Sortable.min.js $@
+
+assets: $(VENDOR_FILES)
+
+install: $(STAMP) assets
+
+compilemessages: $(STAMP) assets
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v0
 
 # Runs a server command with one background-job worker beside it (its output in the same
@@ -86,4 +99,4 @@ load: $(STAMP)
 	$(PY) -m loadtest $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) staticfiles vendor-static node_modules db.sqlite3 db.sqlite3-*

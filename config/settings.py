@@ -167,7 +167,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "pipeline:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -179,7 +179,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The front-end files that come from the npm registry, copied by `make assets` from
+# node_modules (only the files the pages use; the folder is not in git).
+VENDOR_STATIC = BASE_DIR / "vendor-static"
+STATICFILES_DIRS = [BASE_DIR / "static", *([VENDOR_STATIC] if VENDOR_STATIC.is_dir() else [])]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,4 +1,4 @@
-"""The site's URLs: the apps (the opportunity list is the home page), authentication, the
+"""The site's URLs: the apps (the dashboard is the home page), authentication, the
 language switch, the admin and the REST API with its tokens page."""
 
 from django.contrib import admin
@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 urlpatterns = [
+    path("", include("pipeline.urls")),
     path("", include("opportunities.urls")),
     path("", include("contacts.urls")),
     path("sales-cycles/", include("salescycles.urls")),

@@ -1,4 +1,4 @@
-"""The opportunity pages; the list is the site's home page."""
+"""The opportunity pages: the list, the card, the dialogs, quotes and orders."""
 
 from django.urls import path
 
@@ -7,7 +7,7 @@ from opportunities.views import batch, card, dialogs, documents, lists
 app_name = "opportunities"
 
 urlpatterns = [
-    path("", lists.OpportunityListView.as_view(), name="list"),
+    path("opportunities/", lists.OpportunityListView.as_view(), name="list"),
     path("opportunities/new/", dialogs.opportunity_create, name="create"),
     path("opportunities/delete/", batch.batch_delete, name="batch_delete"),
     path("opportunities/<str:number>/", card.OpportunityDetailView.as_view(), name="detail"),

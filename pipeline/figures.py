@@ -243,7 +243,7 @@ def _counted(scope: Scope, groups) -> Figures:
     sums["current"] = _money("calcd_current_value")
     if "stages" in groups:
         rows = (
-            opportunities.open()
+            opportunities.filter(status__in=Opportunity.OPEN_STATUSES)
             .values(key=Coalesce("current_stage_id", Value(0)))
             .annotate(**sums)
             .order_by()
@@ -252,7 +252,7 @@ def _counted(scope: Scope, groups) -> Figures:
             figures.stages[row["key"]] = Sums(row["n"], row["estimated"], row["current"])
     if "forecast" in groups:
         rows = (
-            opportunities.in_progress()
+            opportunities.filter(status=Opportunity.Status.IN_PROGRESS)
             .filter(estimated_close_date__isnull=False)
             .values(key=_month_of("estimated_close_date"))
             .annotate(**sums)

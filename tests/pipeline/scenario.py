@@ -83,11 +83,15 @@ def random_history(fx, seed: int, steps: int = 60, *, cycles=None) -> random.Ran
                     today=day,
                 )
             elif choice < 0.3:
-                opportunity = pick(Opportunity.objects.not_started())
+                opportunity = pick(
+                    Opportunity.objects.filter(status=Opportunity.Status.NOT_STARTED)
+                )
                 if opportunity:
                     services.activate_first_stage(opportunity, today=day)
             elif choice < 0.6:
-                opportunity = pick(Opportunity.objects.in_progress())
+                opportunity = pick(
+                    Opportunity.objects.filter(status=Opportunity.Status.IN_PROGRESS)
+                )
                 if opportunity:
                     actions = services.available_actions(opportunity)
                     action = rng.choice(list(actions))
@@ -102,7 +106,7 @@ def random_history(fx, seed: int, steps: int = 60, *, cycles=None) -> random.Ran
                         today=day,
                     )
             elif choice < 0.72:
-                opportunity = pick(Opportunity.objects.open())
+                opportunity = pick(Opportunity.objects.filter(status__in=Opportunity.OPEN_STATUSES))
                 if opportunity:
                     outcome = rng.choice(CloseOpportunityCode.Type.values)
                     services.close_opportunity(
@@ -114,7 +118,7 @@ def random_history(fx, seed: int, steps: int = 60, *, cycles=None) -> random.Ran
                     )
             elif choice < 0.8:
                 opportunity = pick(
-                    Opportunity.objects.in_progress().filter(
+                    Opportunity.objects.filter(status=Opportunity.Status.IN_PROGRESS).filter(
                         quote__isnull=True, contact__type="company"
                     )
                 )
@@ -141,7 +145,7 @@ def random_history(fx, seed: int, steps: int = 60, *, cycles=None) -> random.Ran
                 if order:
                     services.delete_order(order, today=day)
             elif choice < 0.96:
-                opportunity = pick(Opportunity.objects.open())
+                opportunity = pick(Opportunity.objects.filter(status__in=Opportunity.OPEN_STATUSES))
                 if opportunity:
                     services.change_opportunity(
                         opportunity,
@@ -149,7 +153,9 @@ def random_history(fx, seed: int, steps: int = 60, *, cycles=None) -> random.Ran
                         priority=rng.choice(Opportunity.Priority.values),
                     )
             elif choice < 0.985:
-                opportunity = pick(Opportunity.objects.closed())
+                opportunity = pick(
+                    Opportunity.objects.filter(status__in=Opportunity.CLOSED_STATUSES)
+                )
                 if opportunity:
                     services.delete_opportunity(opportunity)
             else:

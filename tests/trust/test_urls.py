@@ -64,6 +64,12 @@ GUARDS = {
     "contacts:create_customer": Guard("customer", "POST"),
     "salescycles:list": READ,
     "salescycles:detail": READ,
+    "pipeline:dashboard": READ,
+    "pipeline:board_index": READ,
+    "pipeline:board": READ,
+    "pipeline:column": READ,
+    # Readers may post a move; the move itself checks that they act on that opportunity (403).
+    "pipeline:move": Guard("reader", "POST"),
     "api_tokens:list": Guard("user", "dialog"),
     "api_tokens:revoke": Guard("user", "POST"),
 }
@@ -161,8 +167,10 @@ def sample_url(name: str, world) -> str:
         return reverse(name, kwargs={"number": number_of[name]})
     if name == "contacts:salesperson_detail":
         return reverse(name, kwargs={"code": world.fx.AH.code})
-    if name == "salescycles:detail":
+    if name in ("salescycles:detail", "pipeline:board", "pipeline:move"):
         return reverse(name, kwargs={"code": world.fx.STD.code})
+    if name == "pipeline:column":
+        return reverse(name, kwargs={"code": world.fx.STD.code, "stage": 0})
     if name == "api_tokens:revoke":
         return reverse(name, kwargs={"pk": 1})
     return reverse(name)

@@ -53,11 +53,13 @@ def test_write_urls_answer_get_with_405(client, opp_a, name, args):
     assert client.get(reverse(name, args=args)).status_code == 405
 
 
-def test_the_home_page_is_the_opportunity_list(client, opp_a):
+def test_the_home_page_is_the_dashboard_and_the_list_has_its_own_address(client, opp_a):
     response = client.get("/")
     assert response.status_code == 200
-    assert response.resolver_match.view_name == "opportunities:list"
-    assert b"OP000001" in response.content
+    assert response.resolver_match.view_name == "pipeline:dashboard"
+    listed = client.get(reverse("opportunities:list"))
+    assert listed.resolver_match.view_name == "opportunities:list"
+    assert b"OP000001" in listed.content
 
 
 def test_the_login_page_is_styled_and_logs_in(fx, manager):
@@ -68,7 +70,7 @@ def test_the_login_page_is_styled_and_logs_in(fx, manager):
     response = client.post(
         reverse("login"), {"username": "manager", "password": "secret-password"}, follow=True
     )
-    assert response.resolver_match.view_name == "opportunities:list"
+    assert response.resolver_match.view_name == "pipeline:dashboard"
 
 
 def test_a_wrong_password_is_refused_on_the_login_page(fx, manager):
