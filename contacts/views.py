@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -16,6 +17,7 @@ from opportunities.models import Opportunity
 from web.shortcuts import (
     LIST_RELATED,
     ResultsPartialMixin,
+    counted,
     done,
     list_rows,
     refused,
@@ -23,6 +25,8 @@ from web.shortcuts import (
 )
 
 CARD_OPPORTUNITIES = 10
+# What the statistics of a contact or a salesperson count (SPEC 3.10).
+ALL_COUNTED = _lazy("Opportunities (all, closed included)")
 
 
 class ContactListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
@@ -60,6 +64,7 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
         )
         context |= {
             "statistics": contact.statistics(),
+            "counted": counted(ALL_COUNTED, contact=contact.number),
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
             "persons": list(contact.persons.all()) if contact.is_company else [],
             "can_create": permissions.can_create(self.request.user),
@@ -113,6 +118,7 @@ class SalespersonDetailView(PermissionRequiredMixin, DetailView):
         ).with_cycle_has_stages()
         context |= {
             "statistics": salesperson.statistics(),
+            "counted": counted(ALL_COUNTED, salesperson=salesperson.code),
             "rows": list_rows(self.request.user, opportunities[:CARD_OPPORTUNITIES]),
             # "New" on this card makes the opportunity theirs: a manager's, or their own.
             "can_create": permissions.can_create(self.request.user)

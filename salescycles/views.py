@@ -2,9 +2,12 @@
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from opportunities.models import Opportunity
 from salescycles.models import SalesCycle
+from web.shortcuts import counted
 
 
 class SalesCycleListView(PermissionRequiredMixin, ListView):
@@ -29,5 +32,13 @@ class SalesCycleDetailView(PermissionRequiredMixin, DetailView):
         stages = list(self.object.stages.order_by("stage"))
         for stage in stages:
             stage.figures = stage.statistics()
-        context |= {"stages": stages, "statistics": self.object.statistics()}
+        context |= {
+            "stages": stages,
+            "statistics": self.object.statistics(),
+            "counted": counted(
+                _("Opportunities (in progress)"),
+                sales_cycle=self.object.code,
+                status=Opportunity.Status.IN_PROGRESS,
+            ),
+        }
         return context

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -150,3 +150,9 @@ def add_row_links(rows: list[Opportunity]) -> None:
             row.document = (quote_url(row.quote.number), row.quote.number, _("Quote"))
         else:
             row.document = None
+
+
+def counted(label, **filters: str) -> dict:
+    """The "Opportunities" figure of a card's statistics: which ones it counts (`label`), and
+    the opportunity list that shows those very ones (`filters`)."""
+    return {"label": label, "url": f"{reverse('opportunities:list')}?{urlencode(filters)}"}

@@ -19,6 +19,8 @@ from opportunities import permissions
 from opportunities.forms import BatchDeleteForm
 from web.shortcuts import go
 
+# The preview lists the first few opportunities it would delete, beside the count.
+PREVIEW_ROWS = 10
 # A confirmation is refused after this long: the preview it carries is out of date.
 BATCH_CONFIRMATION_MAX_AGE = 24 * 60 * 60
 
@@ -60,8 +62,10 @@ def batch_page(
     if form.is_bound and form.is_valid():
         count = form.selected().count()
         selection = form.selection()
+        first = form.selected().order_by("pk").only("number", "description", "date_closed")
         context.update(
             preview=count,
+            first_to_delete=list(first[:PREVIEW_ROWS]) if count else [],
             chosen=form.chosen(),
             selection=selection,
             confirmation=batch_confirmation(request.user, selection, count=count),

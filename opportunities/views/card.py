@@ -22,9 +22,9 @@ class OpportunityDetailView(PermissionRequiredMixin, DetailView):
         entries = OpportunityEntry.objects.select_related("close_code", "created_by").order_by(
             "-pk"
         )
-        return Opportunity.objects.select_related(*LIST_RELATED, "sales_cycle").prefetch_related(
-            Prefetch("entries", queryset=entries)
-        )
+        return Opportunity.objects.select_related(
+            *LIST_RELATED, "sales_cycle", "contact__company"
+        ).prefetch_related(Prefetch("entries", queryset=entries))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -35,4 +35,11 @@ class OpportunityDetailView(PermissionRequiredMixin, DetailView):
         context["quote_open"] = quote is not None and quote.is_open
         context["can_act"] = permissions.can_act_on(self.request.user, opportunity)
         context["can_edit"] = context["can_act"] and not opportunity.closed
+        # "Create quote" is not offered for a person's opportunity: say why, where it would be.
+        context["person_without_quotes"] = (
+            context["can_act"]
+            and opportunity.status == Opportunity.Status.IN_PROGRESS
+            and opportunity.quote_id is None
+            and not opportunity.contact.is_company
+        )
         return context

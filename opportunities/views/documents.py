@@ -1,6 +1,7 @@
 """Quotes and orders: create quote, its lines, make order, delete."""
 
 from collections.abc import Callable
+from urllib.parse import quote as percent_encode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -200,9 +201,35 @@ def quote_line_delete(request: HttpRequest, number: str, line: int) -> HttpRespo
 
 
 class MakeOrderDialog(Dialog):
-    """Make order from a quote; an in-progress opportunity is won in the same step."""
+    """Make order from a quote; an in-progress opportunity is won in the same step. A contact
+    that is no customer yet is made one from the dialog, which then shows again."""
 
     template_name = "opportunities/make_order.html"
+
+    def respond(self) -> HttpResponse:
+        if self.request.method == "POST" and "create_customer" in self.request.POST:
+            return self.create_customer()
+        return super().respond()
+
+    def create_customer(self) -> HttpResponse:
+        """Create the customer, then the dialog again (for htmx, in place; otherwise its page,
+        Post/Redirect/Get), now with the order's fields."""
+        contact = self.quote.contact
+        if not permissions.can_create_customer(self.request.user, contact):
+            raise PermissionDenied
+        try:
+            customer = services.create_customer(contact)
+        except ValidationError as error:
+            return self.show(self.get_form(), refusal=shown(error))
+        messages.success(
+            self.request,
+            _("Contact %(contact)s is now customer %(customer)s.")
+            % {"contact": f"{contact.number} {contact.name}", "customer": customer.number},
+        )
+        if self.request.htmx:
+            return self.show(self.get_form())
+        url = reverse("opportunities:make_order", args=[self.quote.number])
+        return redirect(f"{url}?next={percent_encode(self.back, safe='/')}")
 
     def load(self) -> None:
         self.quote, self.opportunity = quote_for(

@@ -186,10 +186,10 @@ def test_a_duplicate_close_code_is_refused_with_its_message_and_adds_nothing(fx,
     )
     assert response.status_code == 200
     assert response.context["code_form"].errors["code"] == [
-        "Close opportunity code with this Code already exists."
+        "Close opportunity code W-PRICE already exists."
     ]
     content = response.content.decode()
-    assert "Close opportunity code with this Code already exists." in content
+    assert "Close opportunity code W-PRICE already exists." in content
     # The close dialog again, as the user had filled it, still closing through its own URL.
     assert response.context["form"].initial["outcome"] == "lost"
     assert f'action="{url(opp_a)}"' in content

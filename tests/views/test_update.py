@@ -185,7 +185,7 @@ def test_htmx_success_answers_with_a_client_redirect(fx, client, opp_a, htmx):
 def test_a_closed_opportunity_offers_no_update(fx, client, opp_a):
     services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP)
     response = client.get(url(opp_a))
-    assert "No update is offered for OP000001 now." in response.content.decode()
+    assert "OP000001 is closed (Lost): it can no longer be updated." in response.content.decode()
     refused = assert_refused("closed", post, client, opp_a, action=UpdateAction.NEXT)
     assert "Opportunity OP000001 is closed and cannot change." in refused.content.decode()
 
