@@ -300,10 +300,13 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_forbidden": {"()": "config.log_filters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # A refused permission (403) in one line, not a traceback.
+        "django.request": {"filters": ["one_line_forbidden"]},
         # Failed logins and pauses are warnings; the rest of axes' chatter stays out.
         "axes": {"level": "WARNING"},
     },

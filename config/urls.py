@@ -4,8 +4,17 @@ language switch, the admin and the REST API with its tokens page."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
+
+# The admin's header and page titles name the product (Django's say "Django administration").
+admin.site.site_header = _("Opportunity CRM administration")
+admin.site.site_title = _("Opportunity CRM")
+admin.site.index_title = _("Setup data and users")
 
 urlpatterns = [
     path("", include("pipeline.urls")),
@@ -24,4 +33,11 @@ urlpatterns = [
     path("account/api-tokens/", include("api.token_urls")),
     # The language switch also serves the login page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Browsers ask for /favicon.ico whatever the page links. The static file's URL is read at
+    # the request (in production it carries the file's hash, and changes with the file).
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))),
+        name="favicon",
+    ),
 ]

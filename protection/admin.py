@@ -15,6 +15,11 @@ class ProtectedDeleteAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         reasons = [reason for obj in objs if (reason := obj.deletion_refusal())]
+        if protected or reasons:
+            # Refused whoever asks: say why. Django would first say that the user lacks the
+            # permission to delete the protected objects (quotes and orders are never deleted
+            # from the admin), which is beside the point, and told even to a superuser.
+            perms_needed = set()
         return deleted, counts, perms_needed, [*protected, *reasons]
 
     def delete_model(self, request, obj):

@@ -19,9 +19,25 @@ class StageFormSet(forms.BaseInlineFormSet):
                 raise forms.ValidationError(reason, code="protected")
 
 
+class StageForm(forms.ModelForm):
+    """A stage as a row of its cycle's page: inputs as wide as their values, so that the seven
+    fields fit a laptop screen beside the admin's side bar (static/css/admin.css)."""
+
+    class Meta:
+        widgets = {
+            "stage": forms.NumberInput(attrs={"class": "stage-number"}),
+            "description": forms.TextInput(attrs={"size": 24}),
+            "completed": forms.NumberInput(attrs={"class": "stage-percent"}),
+            "chances_of_success": forms.NumberInput(attrs={"class": "stage-percent"}),
+            "date_formula": forms.TextInput(attrs={"size": 8}),  # CM+1D, 10D, 1M+2W
+        }
+
+
 class StageInline(admin.TabularInline):
     model = SalesCycleStage
+    form = StageForm
     formset = StageFormSet
+    classes = ["stage-inline"]
     fields = [
         "stage",
         "description",

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import validate_code
 from protection.models import SetupProtection
@@ -39,7 +40,8 @@ class SalesCycle(SetupProtection, models.Model):
 
     class ProbabilityCalculation(models.TextChoices):
         MULTIPLY = "multiply", _("Multiply")
-        ADD = "add", _("Add")
+        # In context: Django's admin has its own "Add" (the links), translated otherwise.
+        ADD = "add", pgettext_lazy("probability calculation", "Add")
         CHANCES = "chances", _("Chances of success %")
         COMPLETED = "completed", _("Completed %")
 
