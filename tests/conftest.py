@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from contacts.models import Contact, Customer, Salesperson
 from opportunities import services
@@ -43,6 +44,14 @@ def seller(fx):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request in French leaves French active in the thread (the locale middleware does not
+    switch back): the next test would read its messages in French."""
+    yield
+    translation.deactivate()
 
 
 class Fixture:
