@@ -55,9 +55,11 @@ def date_field(label, **kwargs) -> forms.DateField:
 
 
 def refresh_attrs(url: str) -> dict:
-    """htmx: changing this field reloads the dialog's form with the defaults for the new value."""
+    """htmx: changing this field reloads the dialog's form with the defaults for the new value,
+    posting it with `refresh` (the values and the CSRF token stay out of the URL)."""
     return {
-        "hx-get": url,
+        "hx-post": url,
+        "hx-vals": '{"refresh": "1"}',
         "hx-include": "closest form",
         "hx-target": "closest form",
         "hx-swap": "outerHTML",

@@ -93,7 +93,7 @@ class Dialog:
         return {"opportunity": self.opportunity}
 
     def respond(self) -> HttpResponse:
-        if self.request.method != "POST":
+        if self.request.method != "POST" or self.refreshing():
             return self.show(self.get_form())
         form = self.get_form(self.request.POST)
         if form.is_valid():
@@ -113,6 +113,16 @@ class Dialog:
     def show(self, form: forms.Form, **context) -> HttpResponse:
         context = {"form": form, "back": self.back, **self.template_context(), **context}
         return render_dialog(self.request, self.template_name, context)
+
+    def refreshing(self) -> bool:
+        """A POST that asks for the dialog again with the defaults of what was chosen (the
+        action, the outcome), not its OK: it carries `refresh`. Posted, not sent as a GET, so
+        that the form's values and its CSRF token never travel in a URL."""
+        return self.request.method == "POST" and "refresh" in self.request.POST
+
+    def carried(self) -> QueryDict:
+        """The values a dialog opens with: those a refresh posts, else the query string's."""
+        return self.request.POST if self.refreshing() else self.request.GET
 
     def version_shown(self, query: QueryDict) -> int:
         """The version a dialog opens with: the one a refresh of it carries, else the current."""
@@ -195,7 +205,7 @@ class UpdateDialog(Dialog):
         }
         if data is not None:
             return UpdateForm(data, **kwargs)
-        return UpdateForm(initial=self.initial(self.request.GET), **kwargs)
+        return UpdateForm(initial=self.initial(self.carried()), **kwargs)
 
     def initial(self, query: QueryDict) -> dict:
         """The action asked for (or the first offered) and its defaults; a refresh keeps the
@@ -365,10 +375,6 @@ class CloseDialog(Dialog):
         if data is not None:
             return CloseForm(data, **kwargs)
         return CloseForm(initial=self.initial(self.carried()), **kwargs)
-
-    def carried(self) -> QueryDict:
-        """What the dialog opens with: the values of a refresh (or of a new close code)."""
-        return self.request.GET
 
     def initial(self, query: QueryDict) -> dict:
         """The values carried, else the defaults (`services.close_defaults`)."""

@@ -122,7 +122,10 @@
           return;
         }
         const amount = Math.round(quantity * price * 100) / 100;
-        total += amount;
+        // The new line shows its amount; it counts in the total once it is added (saved).
+        if (!row.classList.contains("new-line")) {
+          total += amount;
+        }
         if (cell) {
           cell.textContent = formatMoney(amount);
         }

@@ -246,12 +246,13 @@ def test_the_daily_path(browser_page, data, fx):
         expect(lines).to_have_count(count)
     total = "9,502.00" if page.language == "en" else "9\xa0502,00"
     expect(page.locator("[data-total]")).to_have_text(total)
-    # Typing changes the amount and the total before saving.
+    # Typing shows the new line's amount before saving; the total counts saved lines only.
     page.fill("#id_new-quantity", "1")
     page.fill("#id_new-unit_price", "98")
-    expect(page.locator("[data-total]")).to_have_text(
-        "9,600.00" if page.language == "en" else "9\xa0600,00"
+    expect(page.locator("tr.new-line [data-line-amount]")).to_have_text(
+        "98.00" if page.language == "en" else "98,00"
     )
+    expect(page.locator("[data-total]")).to_have_text(total)
     page.fill("#id_new-quantity", "")
     page.fill("#id_new-unit_price", "")
     screenshot(page, "quote")

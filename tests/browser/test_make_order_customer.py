@@ -35,6 +35,7 @@ def test_create_the_customer_stays_in_the_make_order_dialog(browser_page, opport
     page.fill("#id_username", "manager")
     page.fill("#id_password", "secret-password")
     page.locator("form.panel button[type=submit]").click()
+    expect(page.locator("#main-nav")).to_be_attached()  # logged in
     page.goto(page.base_url + opportunity.get_absolute_url())
     dialog = page.locator("#dialog")
     page.locator(".card-actions").get_by_role("link", name="Make order").click()
