@@ -132,22 +132,29 @@ def urls_by_number(name: str):
 
 
 def add_row_links(rows: list[Opportunity]) -> None:
-    urls = {
-        name: urls_by_number(f"opportunities:{name}")
-        for name in ("detail", "update", "activate", "close", "delete", "create_quote")
-    }
+    """The links of the rows' cells (the rows' command buttons make their own)."""
+    detail_url = urls_by_number("opportunities:detail")
     contact_url = urls_by_number("contacts:contact_detail")
     salesperson_url = urls_by_number("contacts:salesperson_detail")
     quote_url = urls_by_number("opportunities:quote_detail")
     order_url = urls_by_number("opportunities:order_detail")
     for row in rows:
-        row.urls = {name: url(row.number) for name, url in urls.items()}
+        row.detail_url = detail_url(row.number)
         row.contact_url = contact_url(row.contact.number)
         row.salesperson_url = salesperson_url(row.salesperson.code)
+        # The sales document the row links to: the order, else the quote.
         if row.order_id:
-            row.document = (order_url(row.order.number), row.order.number, _("Order"))
+            row.document = {
+                "url": order_url(row.order.number),
+                "number": row.order.number,
+                "kind": _("Order"),
+            }
         elif row.quote_id:
-            row.document = (quote_url(row.quote.number), row.quote.number, _("Quote"))
+            row.document = {
+                "url": quote_url(row.quote.number),
+                "number": row.quote.number,
+                "kind": _("Quote"),
+            }
         else:
             row.document = None
 

@@ -1,7 +1,7 @@
 """The opportunity list: filters, sort, keyset pages and a capped count."""
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
@@ -81,32 +81,9 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
         context["title"] = list_title(self.filterset)
         context["new_query"] = new_opportunity_query(self.filterset)
         context["can_create"] = permissions.can_create(self.request.user)
-        context["page_links"] = page_links(self.request, page)
         context["total"] = min(self.total, COUNT_CAP)
         context["total_capped"] = self.total > COUNT_CAP
         return context
-
-
-def page_links(request: HttpRequest, page) -> dict[str, str]:
-    """First / previous / next / last, keeping the filters and the sort."""
-    query = request.GET.copy()
-    for key in ("page", "after", "before"):
-        query.pop(key, None)
-
-    def link(**params) -> str:
-        changed = query.copy()
-        for key, value in params.items():
-            changed[key] = value
-        return f"?{changed.urlencode()}" if changed else "?"
-
-    links = {}
-    if page.has_previous:
-        links["first"] = link()
-        links["previous"] = link(before=page.previous_cursor)
-    if page.has_next:
-        links["next"] = link(after=page.next_cursor)
-        links["last"] = link(page="last")
-    return links
 
 
 def list_title(filterset: OpportunityFilter) -> str:

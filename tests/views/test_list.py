@@ -261,7 +261,7 @@ def test_a_sort_header_sorts_by_its_column_then_reverses_it_from_the_first_page(
     response = client.get(LIST, {"status": "open", "sort": "contact", "after": "Adatum~1"})
     headers = sort_headers(response)
     assert set(headers) == {
-        "-number",
+        "number",
         "creation_date",
         "description",
         "-contact",
@@ -271,7 +271,7 @@ def test_a_sort_header_sorts_by_its_column_then_reverses_it_from_the_first_page(
         "estimated_close_date",
         "estimated_value",
         "current_value",
-    }  # "-number": the number is the default order (-number), so its header reverses it
+    }
     attributes, link = headers["-contact"]
     assert 'aria-sort="ascending"' in attributes
     assert link == {"status": ["open"], "sort": ["-contact"]}  # no cursor: its first page
@@ -362,6 +362,30 @@ def test_a_salesperson_gets_actions_on_their_own_opportunities_only(fx, seller_c
     assert rows[opp_a.number] == {"update", "close", "create_quote"}
     assert rows[theirs.number] == set()
     assert rows[lost.number] == set()  # deleting is for managers
+
+
+# A command button: the page it opens or posts to (without ?next=) and its icon.
+BUTTON = re.compile(
+    r'<(?:a class="btn[^"]*" href|form method="post" action)="([^"?]*)[^>]*>.*?(<svg.*?</svg>)',
+    re.S,
+)
+
+
+def test_a_row_and_the_card_offer_the_same_buttons_the_row_s_labelled_for_its_number(
+    fx, client, opp_a
+):
+    row = re.search(rf'<tr id="row-{opp_a.number}">.*?</tr>', client.get(LIST).content.decode())
+    card = client.get(opp_a.get_absolute_url()).content.decode()
+    bar = re.search(r'<div class="action-buttons">.*?</div>', card, re.S)
+    in_row, on_card = BUTTON.findall(row.group()), BUTTON.findall(bar.group())
+    pages = ["update", "close", "create_quote"]
+    assert [url for url, _icon in in_row] == [
+        reverse(f"opportunities:{name}", args=[opp_a.number]) for name in pages
+    ]
+    assert in_row == on_card
+    assert len({icon for _url, icon in in_row}) == 3
+    assert f'aria-label="Create quote {opp_a.number}"' in row.group()
+    assert "aria-label" not in bar.group()  # the card's buttons show their label
 
 
 def test_htmx_gets_only_the_results(client, opp_a):
@@ -463,3 +487,18 @@ def test_markup_in_a_salesperson_code_is_shown_as_text_and_its_links_still_work(
             followed = client.get(card)
             assert followed.status_code == 200
             assert followed.context["salesperson"] == mallory
+
+
+def test_markup_typed_in_the_search_stays_text_in_the_sort_and_page_links(fx, client, monkeypatch):
+    from opportunities.views.lists import OpportunityListView
+
+    monkeypatch.setattr(OpportunityListView, "paginate_by", 1)
+    for index in range(3):
+        fx.create_opp_a(description=f"{DEFACING} {index}")
+    response = client.get(LIST, {"q": DEFACING})
+    content = response.content.decode()
+    assert len(numbers(response)) == 1
+    assert "<H1>" not in content
+    assert query(page_links(response)["next"])["q"] == [DEFACING]
+    assert all(link["q"] == [DEFACING] for _attributes, link in sort_headers(response).values())
+    assert len(numbers(client.get(LIST + page_links(response)["last"]))) == 1
