@@ -5,6 +5,9 @@ pass by skipping the tests that need it.
 """
 
 import os
+import signal
+import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -13,6 +16,7 @@ from django.db import connection
 from bench import database
 
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+BASE_DIR = Path(__file__).resolve().parents[1]
 
 
 def require_postgresql_database(why: str) -> None:
@@ -44,3 +48,26 @@ def postgresql_server_database(name: str, why: str) -> str:
             pytest.fail(f"PostgreSQL must be reachable in CI ({url}): {problem}")
         pytest.skip(f"PostgreSQL is not reachable at {url}: {problem}")
     return url
+
+
+def run_own_servers(command: list[str], *, timeout: float) -> subprocess.CompletedProcess:
+    """Run `command` (the load test, the benchmark), which starts servers and workers of its
+    own, in a session of its own from the project's folder. When it runs out of time, or the
+    test is interrupted, the whole session is killed: no orphaned worker keeps its connections
+    open on the shared PostgreSQL server, where a COPY left half done holds up every
+    DROP DATABASE."""
+    with subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:  # the timeout, pytest-timeout's failure, Ctrl-C
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)

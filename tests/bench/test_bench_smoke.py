@@ -9,15 +9,11 @@ depend on timing are met: the list's query counts, the HTTP error count, the del
 
 import json
 import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.postgres import postgresql_server_database
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.postgres import postgresql_server_database, run_own_servers
 
 
 @pytest.fixture
@@ -49,9 +45,7 @@ def test_the_benchmark_runs_at_tiny_size_with_its_checks_and_query_counts(postgr
     with_http = shutil.which("wrk") is not None
     if not with_http:
         command.append("--skip-http")
-    completed = subprocess.run(
-        command, cwd=BASE_DIR, capture_output=True, text=True, timeout=850, check=False
-    )
+    completed = run_own_servers(command, timeout=850)
     log = completed.stdout[-8000:] + completed.stderr[-8000:]
     assert completed.returncode == 0, log
 

@@ -2,15 +2,11 @@
 socket error, no lost update, a consistent ledger."""
 
 import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.postgres import postgresql_server_database
-
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.postgres import postgresql_server_database, run_own_servers
 
 
 @pytest.fixture
@@ -29,14 +25,7 @@ def test_twenty_users_for_ten_seconds_get_no_server_error_and_lose_no_update(
     output = tmp_path / "load.json"
     command = [sys.executable, "-m", "loadtest", "--users", "20", "--seconds", "10"]
     command += ["--database-url", postgres_url, "--json", str(output), "--drop"]
-    completed = subprocess.run(
-        [*command, "--timeout", "200"],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=230,
-        check=False,
-    )
+    completed = run_own_servers([*command, "--timeout", "200"], timeout=230)
     log = completed.stdout[-6000:] + completed.stderr[-6000:]
     assert completed.returncode == 0, log
 
