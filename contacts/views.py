@@ -57,11 +57,7 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         contact = self.object
-        opportunities = (
-            Opportunity.objects.for_contact(contact)
-            .select_related(*LIST_RELATED)
-            .with_cycle_has_stages()
-        )
+        opportunities = Opportunity.objects.for_contact(contact).select_related(*LIST_RELATED)
         context |= {
             "statistics": contact.statistics(),
             "counted": counted(ALL_COUNTED, contact=contact.number),
@@ -113,9 +109,7 @@ class SalespersonDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         salesperson = self.object
-        opportunities = salesperson.opportunities.select_related(
-            *LIST_RELATED
-        ).with_cycle_has_stages()
+        opportunities = salesperson.opportunities.select_related(*LIST_RELATED)
         context |= {
             "statistics": salesperson.statistics(),
             "counted": counted(ALL_COUNTED, salesperson=salesperson.code),

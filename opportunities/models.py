@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -178,12 +178,6 @@ class OpportunityQuerySet(models.QuerySet):
 
     def for_salesperson(self, salesperson):
         return self.filter(salesperson=salesperson)
-
-    def with_cycle_has_stages(self):
-        """Each opportunity's `cycle_has_stages`: whether its sales cycle has a stage, read in
-        the same query (what the commands offered on a row of a list depend on)."""
-        stages = SalesCycleStage.objects.filter(sales_cycle_id=OuterRef("sales_cycle_id"))
-        return self.annotate(cycle_has_stages=Exists(stages))
 
     def for_contact(self, contact):
         """A contact's opportunities; a company's include those of its persons."""

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from opportunities import services
 from opportunities.models import Opportunity
 from opportunities.permissions import row_commands
 
@@ -108,17 +109,21 @@ class ResultsPartialMixin:
 
 # --- the opportunity table (the list, the contact and salesperson cards) ----------------------
 
-# What a row shows of other tables: select_related these before `list_rows`, and read the rows
-# `with_cycle_has_stages()`, so that the commands of a row need no query of their own.
+# What a row shows of other tables: select_related these before `list_rows`.
 LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
 
 
 def list_rows(user: User, opportunities: Iterable[Opportunity]) -> list[Opportunity]:
-    """Opportunities as the shared table's rows: their commands and links worked out."""
+    """Opportunities as the shared table's rows: their commands and links worked out.
+
+    Whether their cycles have stages (what "activate" depends on) is read once for the page,
+    and only when a row is on no stage yet.
+    """
     rows = list(opportunities)
+    has_stages = services.has_stages_by_cycle(rows)
     for opportunity in rows:
         opportunity.commands = row_commands(
-            user, opportunity, has_stages=getattr(opportunity, "cycle_has_stages", None)
+            user, opportunity, has_stages=has_stages.get(opportunity.sales_cycle_id)
         )
     add_row_links(rows)
     return rows

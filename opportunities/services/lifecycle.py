@@ -1,6 +1,7 @@
 """Creating opportunities and moving them through their sales cycle (SPEC 3.1 to 3.5)."""
 
 import datetime
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -94,6 +95,26 @@ class Offer:
         return commands
 
 
+def has_stages_by_cycle(opportunities: Iterable[Opportunity]) -> dict[int, bool]:
+    """Whether each cycle has a stage, for the opportunities whose commands depend on it (open
+    and on no stage: activating needs a stage to go to): one query for a whole page, none when
+    no row needs it. Pass `has_stages=found.get(row.sales_cycle_id)` to `offered`."""
+    needed = {
+        opportunity.sales_cycle_id
+        for opportunity in opportunities
+        if not opportunity.closed and opportunity.current_stage_id is None
+    }
+    if not needed:
+        return {}
+    staged = set(
+        SalesCycleStage.objects.filter(sales_cycle_id__in=needed)
+        .order_by()
+        .values_list("sales_cycle_id", flat=True)
+        .distinct()
+    )
+    return {cycle: cycle in staged for cycle in needed}
+
+
 def offered(
     opportunity: Opportunity,
     *,
@@ -104,8 +125,8 @@ def offered(
 
     What it needs of the cycle's stages is read when needed (one query), unless the caller
     gives them: `stages`, the cycle's stages in stage order, or, enough for the commands,
-    `has_stages` (a list row's `cycle_has_stages`, `OpportunityQuerySet.with_cycle_has_stages`,
-    read with the row: no query per row). A closed opportunity needs none.
+    `has_stages` (a list's rows get it from `has_stages_by_cycle`, once for the page). The
+    commands of a closed opportunity, or of one on a stage, need no stages.
     """
     return Offer(opportunity, stages=stages, has_stages=has_stages)
 

@@ -21,6 +21,7 @@ LIST_COLUMNS = (
     "calcd_current_value",
     "estimated_close_date",
     "version",
+    "sales_cycle",  # whether it has stages decides the commands of a row on no stage
     "contact__number",
     "contact__name",
     "contact__type",
@@ -62,7 +63,7 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
             raise Http404(_("There is no such page."))
         try:
             found = keyset_page(
-                queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS).with_cycle_has_stages(),
+                queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS),
                 sort,
                 per_page=page_size,
                 after_cursor=query.get("after") or None,

@@ -91,17 +91,36 @@ def test_the_stages_given_are_used_instead_of_a_query(fx, opp_a, django_assert_n
         assert (given.commands, given.actions) == expected
 
 
-@pytest.mark.parametrize("state", ["not_started", "without_stages", "opp_a", "lost"])
-def test_a_row_read_with_its_cycles_stages_needs_no_query_for_its_commands(
-    fx, request, state, django_assert_num_queries
+STATES = ["not_started", "without_stages", "opp_a", "lost"]
+
+
+def test_a_page_reads_whether_its_cycles_have_stages_once_for_its_rows_on_no_stage(
+    fx, request, django_assert_num_queries
 ):
-    opportunity = request.getfixturevalue(state)
-    row = (
-        Opportunity.objects.select_related("contact").with_cycle_has_stages().get(pk=opportunity.pk)
+    opportunities = [request.getfixturevalue(state) for state in STATES]
+    rows = list(
+        Opportunity.objects.select_related("contact").filter(
+            pk__in=[opportunity.pk for opportunity in opportunities]
+        )
     )
+    with django_assert_num_queries(1):
+        found = services.has_stages_by_cycle(rows)
+    assert found == {fx.STD.pk: True, opportunities[1].sales_cycle_id: False}
     with django_assert_num_queries(0):
-        commands = services.offered(row, has_stages=row.cycle_has_stages).commands
-    assert commands == services.offered(reloaded(opportunity)).commands
+        commands = {
+            row.pk: services.offered(row, has_stages=found.get(row.sales_cycle_id)).commands
+            for row in rows
+        }
+    assert commands == {
+        opportunity.pk: services.offered(reloaded(opportunity)).commands
+        for opportunity in opportunities
+    }
+
+
+def test_rows_on_a_stage_or_closed_need_no_stages(fx, opp_a, lost, django_assert_num_queries):
+    rows = [reloaded(opp_a), reloaded(lost)]
+    with django_assert_num_queries(0):
+        assert services.has_stages_by_cycle(rows) == {}
 
 
 def test_the_actions_are_read_when_asked_for_and_only_once(fx, opp_a, django_assert_num_queries):
