@@ -309,6 +309,23 @@ def test_the_filter_pane_shows_each_filter_through_its_own_widget(fx, client, op
     assert '<label for="id_current_stage" class="form-label">Current stage</label>' in content
 
 
+def salesperson_options(response) -> list[tuple[str, str, str]]:
+    select = re.search(r'<select name="salesperson".*?</select>', response.content.decode(), re.S)
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group())
+
+
+def test_the_pane_s_selects_follow_the_data_the_choice_and_the_language(fx, client, opp_a):
+    assert ("", " selected", "All") in salesperson_options(client.get(LIST))
+    Salesperson.objects.filter(code="AH").update(name="Annette Hill-Moreau")
+    Salesperson.objects.create(code="ZZ", name="Zoe Zed")
+    options = salesperson_options(client.get(LIST, {"salesperson": "ZZ"}))
+    assert ("ZZ", " selected", "ZZ Zoe Zed") in options
+    assert ("AH", "", "AH Annette Hill-Moreau") in options
+    assert ("", "", "All") in options
+    client.post(reverse("set_language"), {"language": "fr", "next": LIST})
+    assert ("", " selected", "Tous") in salesperson_options(client.get(LIST))
+
+
 def test_the_chosen_sort_travels_with_the_filters_as_a_hidden_field(client, opp_a):
     content = client.get(LIST, {"sort": "-estimated_value"}).content.decode()
     assert '<input type="hidden" name="sort" value="-estimated_value" form="filter-form"' in content
@@ -374,7 +391,8 @@ BUTTON = re.compile(
 def test_a_row_and_the_card_offer_the_same_buttons_the_row_s_labelled_for_its_number(
     fx, client, opp_a
 ):
-    row = re.search(rf'<tr id="row-{opp_a.number}">.*?</tr>', client.get(LIST).content.decode())
+    listed = client.get(LIST).content.decode()
+    row = re.search(rf'<tr id="row-{opp_a.number}"[^>]*>.*?</tr>', listed)
     card = client.get(opp_a.get_absolute_url()).content.decode()
     bar = re.search(r'<div class="action-buttons">.*?</div>', card, re.S)
     in_row, on_card = BUTTON.findall(row.group()), BUTTON.findall(bar.group())
