@@ -3,7 +3,9 @@ a bad shape is 400 with the messages by field; 401, 403, 404, 405 and 429 as DRF
 in the same `{"code", "message"}` form. Messages are in the request's language."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -67,3 +69,14 @@ def exception_handler(exc, context):
     if isinstance(exc, Stale) and exc.etag:
         response["ETag"] = exc.etag
     return response
+
+
+def bad_request(request, exception):
+    """The site's 400 (handler400): JSON under /api/v1/, as the schema says, else the page.
+
+    It answers what fails before any view, such as a NUL character in the address (refused by
+    config.middleware.RejectNulCharactersMiddleware)."""
+    if request.path.startswith("/api/v1/"):
+        message = _("The request holds a character that no field can take, or is malformed.")
+        return JsonResponse({"non_field_errors": [str(message)]}, status=400)
+    return defaults.bad_request(request, exception)

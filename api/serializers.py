@@ -187,12 +187,22 @@ def entry_data(entry: OpportunityEntry) -> dict:
 # --- what the opportunity endpoints take --------------------------------------------------------
 
 
+class NaturalKeyField(serializers.SlugRelatedField):
+    """A reference by its number or code. A NUL character matches no row, and PostgreSQL refuses
+    it in a comparison (a database error, not a "does not exist"): refused before the query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value="\\x00")
+        return super().to_internal_value(data)
+
+
 def by_number(queryset, **kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="number", queryset=queryset, **kwargs)
+    return NaturalKeyField(slug_field="number", queryset=queryset, **kwargs)
 
 
 def by_code(queryset, **kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="code", queryset=queryset, **kwargs)
+    return NaturalKeyField(slug_field="code", queryset=queryset, **kwargs)
 
 
 class OpportunityCreateSerializer(serializers.Serializer):

@@ -89,6 +89,9 @@ class SetupViewSet(
     def clean_and_save(self, instance):
         try:
             instance.full_clean()
+            # clean() may change a value after its field was checked: an upper-cased "ß" is
+            # "SS", one character longer than the column may be.
+            instance.clean_fields()
         except ValidationError as error:
             raise (guard_refusal(error) or BadShape(serializers.as_serializer_error(error))) from (
                 error

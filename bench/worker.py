@@ -71,6 +71,7 @@ def main(argv=None) -> int:
     from django.utils import timezone
 
     from bench import actions, deletion, generate, http, jobs, pages, raw
+    from bench.api import measure_api
     from bench.context import Bench
     from bench.report import Results
 
@@ -120,6 +121,8 @@ def main(argv=None) -> int:
         pages.measure_card(bench)
         log(f"{args.title}: actions")
         actions.measure_actions(bench)
+        log(f"{args.title}: the API against its pages")
+        measure_api(bench)
         if vendor == "postgresql" and not args.skip_http:
             log(f"{args.title}: HTTP")
             http.measure_http(bench)

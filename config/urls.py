@@ -41,3 +41,5 @@ urlpatterns = [
         name="favicon",
     ),
 ]
+
+handler400 = "api.errors.bad_request"  # JSON for the API, the page for the rest

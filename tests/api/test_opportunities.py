@@ -17,6 +17,7 @@ from api.serializers import (
 )
 from opportunities import services
 from opportunities.models import Opportunity
+from tests.api.conftest import token_client
 from tests.factories import OpportunityFactory
 from tests.snapshots import database_state
 
@@ -505,3 +506,14 @@ def test_make_order_checks_the_if_match_of_the_linked_opportunity(api, fx, opp_a
     assert response.status_code == 201, response.content
     assert response.json()["opportunity"] == opp_a.number
     assert response.json()["total"] == "9500.00"
+
+
+def test_a_nul_character_in_the_address_is_400_as_json(manager, fx):
+    # The middleware refuses it before any view (SuspiciousOperation): the client must not
+    # raise it, the site answers it.
+    client = token_client(manager, raise_request_exception=False)
+    for address in (f"{LIST}?search=%00", f"{LIST}OP%00/", f"{LIST}?cursor=a%00b"):
+        response = client.get(address)
+        assert response.status_code == 400, address
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["non_field_errors"]

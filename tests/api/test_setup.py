@@ -84,6 +84,27 @@ def test_codes_are_upper_cased_and_checked_like_the_admins(api, fx):
     assert_refused_with(bad, 400, None, before)
 
 
+def test_a_code_that_upper_casing_makes_too_long_is_400_not_500(api, fx):
+    before = database_state(setup=True)
+    response = api.post(
+        f"{API}/close-codes/", {"code": "ßßßßßßßßßß", "description": "Straße", "type": "won"}
+    )
+    assert_refused_with(response, 400, None, before)
+    assert "code" in response.json()
+
+
+def test_a_reference_holding_a_nul_character_is_400_not_500(api, fx):
+    before = database_state(setup=True)
+    for body in ({"name": "X", "salesperson": "J\x00O"}, {"name": "X", "company": "CT\x00"}):
+        response = api.post(f"{API}/contacts/", body)
+        assert_refused_with(response, 400, None, before)
+    response = api.post(
+        f"{API}/opportunities/", {"description": "X", "contact": "\x00", "sales_cycle": "STD"}
+    )
+    assert_refused_with(response, 400, None, before)
+    assert set(response.json()) == {"contact"}
+
+
 def test_a_manager_blocks_a_salesperson_and_it_can_no_longer_be_chosen(api, fx):
     assert api.patch(f"{API}/salespeople/AH/", {"blocked": True}).status_code == 200
     before = database_state(setup=True)
