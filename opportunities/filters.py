@@ -222,7 +222,8 @@ class RememberedSelect(forms.Select):
     """A select that keeps its markup, keyed by all that makes it: its templates, name, chosen
     value, attributes, and every option's value and label in the active language. A pane shown
     again with the same options renders none of them again: through Django's templates, the
-    list's pane took 3.9 ms more to render without it (some eighty options on every page)."""
+    list's pane took 3.9 ms more to render without it (some eighty options on every page;
+    render timed in process on the benchmark's data, CPU time)."""
 
     rendered: ClassVar[dict] = {}
     KEPT = 500  # markups kept, at most a few kilobytes each
