@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.utils import timezone
 
-    from bench import actions, deletion, generate, http, jobs, pages, raw
+    from bench import actions, deletion, generate, http, jobs, pages, pipeline, raw
     from bench.api import measure_api
     from bench.context import Bench
     from bench.report import Results
@@ -121,6 +121,8 @@ def main(argv=None) -> int:
         pages.measure_card(bench)
         log(f"{args.title}: actions")
         actions.measure_actions(bench)
+        log(f"{args.title}: pipeline board and dashboard")
+        pipeline.measure_pipeline(bench)
         log(f"{args.title}: the API against its pages")
         measure_api(bench)
         if vendor == "postgresql" and not args.skip_http:

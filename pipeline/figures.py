@@ -116,11 +116,12 @@ def prepare() -> None:
     totals when there are many. One small query when there is nothing to do."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {sql.STATE}), "
+            f"SELECT (SELECT COUNT(*) FROM {sql.STATE} WHERE NOT stale), "
+            f"(SELECT COUNT(*) FROM {sql.STATE} WHERE stale), "
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM {sql.CHANGE} LIMIT {FOLD_AT + 1}) AS c)"
         )
-        built, changes = cursor.fetchone()
-    if not built:
+        built, stale, changes = cursor.fetchone()
+    if not built or stale:
         build()
     elif changes > FOLD_AT:
         fold()

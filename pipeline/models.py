@@ -5,7 +5,7 @@ changed to `FigureChange`, in the same transaction (so nothing can commit withou
 and two writers never wait for each other on a shared total). `Figure` holds the totals up to
 the changes folded into it; a page reads `Figure` and `FigureChange` together, in one
 statement. `FigureState` says the totals are built: a TRUNCATE of the opportunities or entries
-(a bulk load) removes it, and the next read builds everything again from the data.
+(a bulk load) marks them stale, and the next read builds everything again from the data.
 
 Amounts are whole cents, so that sums are exact on SQLite too.
 """
@@ -84,9 +84,12 @@ class FigureChange(FigureColumns):
 
 
 class FigureState(models.Model):
-    """One row while `Figure` and `FigureChange` together hold every figure."""
+    """Whether `Figure` and `FigureChange` together hold every figure: a build leaves one row,
+    `stale` false; a TRUNCATE adds a stale row (an insert, which waits for no one), and from
+    then on the figures are built again before they are read."""
 
     built_at = models.DateTimeField(auto_now_add=True)
+    stale = models.BooleanField(default=False)
 
     def __str__(self) -> str:
-        return f"built {self.built_at}"
+        return f"{'stale' if self.stale else 'built'} {self.built_at}"

@@ -141,7 +141,7 @@ def build(vendor: str) -> list[str]:
             SELECT {KEY}, SUM(count), SUM(estimated_cents), SUM(current_cents), SUM(days)
             FROM ({rows}) AS figures GROUP BY {KEY}""",
         f"DELETE FROM {STATE}",
-        f"INSERT INTO {STATE} (built_at) VALUES (CURRENT_TIMESTAMP)",
+        f"INSERT INTO {STATE} (built_at, stale) VALUES (CURRENT_TIMESTAMP, false)",
     ]
 
 
@@ -272,6 +272,12 @@ def _postgres_triggers() -> list[str]:
         # call a function (the application writes one or two entries per statement).
         f"""CREATE FUNCTION pipeline_entry_insert() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            -- While the figures are stale (a bulk load truncated the tables) they will be
+            -- built from the data: nothing to append, and no read of the opportunities, whose
+            -- table the load may hold.
+            IF EXISTS (SELECT 1 FROM {STATE} WHERE stale) THEN
+                RETURN NULL;
+            END IF;
             {append(entry_figures(d, new_entry, owner, "1"))};
             RETURN NULL;
         END $$""",
@@ -280,6 +286,12 @@ def _postgres_triggers() -> list[str]:
             EXECUTE FUNCTION pipeline_entry_insert()""",
         f"""CREATE FUNCTION pipeline_entry_update() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            -- While the figures are stale (a bulk load truncated the tables) they will be
+            -- built from the data: nothing to append, and no read of the opportunities, whose
+            -- table the load may hold.
+            IF EXISTS (SELECT 1 FROM {STATE} WHERE stale) THEN
+                RETURN NULL;
+            END IF;
             {
             append(
                 entry_figures(d, old_entry, owner, "-1")
@@ -297,6 +309,12 @@ def _postgres_triggers() -> list[str]:
         # cascade runs inside the foreign key's trigger (depth 1) and is left out here.
         f"""CREATE FUNCTION pipeline_entry_delete() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            -- While the figures are stale (a bulk load truncated the tables) they will be
+            -- built from the data: nothing to append, and no read of the opportunities, whose
+            -- table the load may hold.
+            IF EXISTS (SELECT 1 FROM {STATE} WHERE stale) THEN
+                RETURN NULL;
+            END IF;
             {append(entry_figures(d, old_entry, owner, "-1"))};
             RETURN NULL;
         END $$""",
@@ -304,10 +322,11 @@ def _postgres_triggers() -> list[str]:
             FOR EACH ROW WHEN (pg_trigger_depth() < 1 AND {counts.format(row="OLD")})
             EXECUTE FUNCTION pipeline_entry_delete()""",
         # A TRUNCATE (a bulk load, a test flush) cannot be followed row by row: the next read
-        # builds the figures again.
+        # builds the figures again. An insert, not a delete: concurrent loaders truncating
+        # their tables in parallel transactions never wait for one another here.
         f"""CREATE FUNCTION pipeline_forget() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            DELETE FROM {STATE};
+            INSERT INTO {STATE} (built_at, stale) VALUES (CURRENT_TIMESTAMP, true);
             RETURN NULL;
         END $$""",
         f"""CREATE TRIGGER pipeline_opportunity_truncate AFTER TRUNCATE ON {OPPORTUNITY}

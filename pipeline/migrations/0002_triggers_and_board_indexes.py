@@ -1,6 +1,6 @@
-"""The triggers that keep the figures exact, and the opportunity indexes of the board's columns
-and of the forecast's current month (raw SQL: they belong to the opportunities' table, whose
-model this app does not own)."""
+"""The opportunity indexes of the board's columns and of the forecast's current month (raw
+SQL: they belong to the opportunities' table, whose model this app does not own). The
+triggers came here at first; they are installed by 0003."""
 
 from django.db import migrations
 
@@ -31,13 +31,9 @@ def install(apps, schema_editor):
             f"CREATE INDEX {name} ON {sql.OPPORTUNITY} {columns}{include} "
             "WHERE status = 'in_progress'"
         )
-    for statement in sql.triggers(vendor):
-        schema_editor.execute(statement)
 
 
 def uninstall(apps, schema_editor):
-    for statement in sql.drop_triggers(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
     for name, _columns, _include in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 

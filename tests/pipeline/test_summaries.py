@@ -1,8 +1,10 @@
 """The summaries behind the board and the dashboard stay exact through every write."""
 
 import pytest
+from django.db import connection
 
 from opportunities import services
+from opportunities.models import OpportunityEntry
 from pipeline import figures
 from pipeline.models import Figure, FigureChange, FigureState
 from tests.pipeline.scenario import expected_rows, random_history, summary_rows
@@ -64,3 +66,17 @@ def test_deleting_closed_opportunities_takes_their_entries_figures_away(fx, opp_
     assert summary_rows() != {}
     assert services.delete_closed_opportunities() == 1
     assert summary_rows() == expected_rows() == {}
+
+
+def test_a_truncate_marks_the_figures_stale_and_the_next_read_builds_them(fx):
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE triggers are PostgreSQL's (SQLite has no TRUNCATE)")
+    figures.build()
+    random_history(fx, 51, steps=30)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check left to run
+        cursor.execute(f"TRUNCATE {OpportunityEntry._meta.db_table}")
+    assert FigureState.objects.filter(stale=True).exists()
+    figures.prepare()
+    assert not FigureState.objects.filter(stale=True).exists()
+    assert summary_rows() == expected_rows()
