@@ -166,6 +166,9 @@ def test_the_daily_path(browser_page, data, fx):
     page.fill("#id_username", "manager")
     page.fill("#id_password", "secret-password")
     page.locator("form.panel button[type=submit]").click()
+    # A login lands on the dashboard; the day's work starts from the opportunity list.
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.goto(base + "/opportunities/")
     expect(page.get_by_role("heading", name=words["list"])).to_be_visible()
     screenshot(page, "list")
 

@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from jobs.models import Job
 from tests.snapshots import database_state
 from tests.trust.conftest import logged_in
 
@@ -72,6 +73,9 @@ GUARDS = {
     "pipeline:column": READ,
     # Readers may post a move; the move itself checks that they act on that opportunity (403).
     "pipeline:move": Guard("reader", "POST"),
+    "jobs:list": Guard("manager", "GET"),
+    "jobs:detail": Guard("manager", "GET"),
+    "jobs:cancel": Guard("manager", "POST"),
     "api_tokens:list": Guard("user", "dialog"),
     "api_tokens:revoke": Guard("user", "POST"),
 }
@@ -174,6 +178,10 @@ def sample_url(name: str, world) -> str:
         return reverse(name, kwargs={"code": world.fx.STD.code})
     if name == "pipeline:column":
         return reverse(name, kwargs={"code": world.fx.STD.code, "stage": 0})
+    if name in ("jobs:detail", "jobs:cancel"):
+        # A finished job: cancelling it is refused, never a deletion.
+        job = Job.objects.create(kind=Job.Kind.choices[0][0], state=Job.State.DONE)
+        return reverse(name, kwargs={"pk": job.pk})
     if name == "api_tokens:revoke":
         return reverse(name, kwargs={"pk": 1})
     return reverse(name)
