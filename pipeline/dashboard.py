@@ -97,6 +97,11 @@ class Chart:
                 bar.label_y = bar.y + BAR_HEIGHT * 0.7
                 bar.text_x = LABEL_WIDTH + bar.width + 6
                 bar.text_y = bar.label_y
+        # The drawing's numbers as SVG reads them (a decimal point whatever the language).
+        for bar in self.bars:
+            for name in ("x", "y", "width", "height", "label_x", "label_y", "text_x", "text_y"):
+                setattr(bar, name, f"{getattr(bar, name):.1f}")
+        self.height = f"{self.height:.0f}"
         return self
 
 

@@ -1,14 +1,15 @@
-"""The board's cards, built with format_html rather than the template engine: a board shows
-dozens of cards, each with its menu, and the engine's cost per card would be most of the
-page's (as for the opportunity list's rows)."""
+"""The board's cards, built from constant templates rather than by the template engine: a
+board shows dozens of cards, each with its menu, and the engine's cost per card would be most
+of the page's (as for the opportunity list's rows)."""
 
+from html import escape
 from urllib.parse import quote
 
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -19,6 +20,23 @@ def _url(name: str):
     """`reverse` once per page: the pattern with the number put in, percent-encoded."""
     pattern = reverse(name, args=["__number__"])
     return lambda number: pattern.replace("__number__", quote(str(number), safe=""))
+
+
+def fmt(template: str, /, **values) -> SafeString:
+    """`format_html` for this module's constant templates, at a fraction of its cost: values
+    that are not markup already are escaped (quotes too), once."""
+    return SafeString(
+        template.format(
+            **{
+                key: value if isinstance(value, SafeString) else escape(str(value))
+                for key, value in values.items()
+            }
+        )
+    )
+
+
+def join(template: str, rows) -> SafeString:
+    return SafeString("".join(fmt(template, **row) for row in rows))
 
 
 @register.filter
@@ -101,8 +119,7 @@ def board_cards(context, cards) -> str:
     }
 
     def menu(card) -> str:
-        buttons = format_html_join(
-            "",
+        buttons = join(
             MOVE_BUTTON,
             (
                 {
@@ -114,7 +131,7 @@ def board_cards(context, cards) -> str:
         )
         moves = ""
         if card.moves:
-            moves = format_html(
+            moves = fmt(
                 MOVES,
                 move_url=move_url,
                 csrf=csrf,
@@ -127,10 +144,10 @@ def board_cards(context, cards) -> str:
         commands = card.commands
         if "update" in commands:
             href = f"{urls['update'](card.number)}?{back}"
-            links.append(format_html(DIALOG_LINK, href=href, label=labels["update"]))
+            links.append(fmt(DIALOG_LINK, href=href, label=labels["update"]))
         if "activate" in commands:
             links.append(
-                format_html(
+                fmt(
                     POSTED,
                     url=urls["activate"](card.number),
                     csrf=csrf,
@@ -142,10 +159,10 @@ def board_cards(context, cards) -> str:
         if "close" in commands:
             for outcome in ("won", "lost"):
                 href = f"{urls['close'](card.number)}?outcome={outcome}&{back}"
-                links.append(format_html(DIALOG_LINK, href=href, label=labels[outcome]))
+                links.append(fmt(DIALOG_LINK, href=href, label=labels[outcome]))
         if "create_quote" in commands:
             links.append(
-                format_html(
+                fmt(
                     POSTED,
                     url=urls["create_quote"](card.number),
                     csrf=csrf,
@@ -156,12 +173,12 @@ def board_cards(context, cards) -> str:
             )
         if not moves and not links:
             return ""
-        return format_html(
+        return fmt(
             MENU,
             label=labels["menu"],
             number=card.number,
             moves=moves,
-            links=format_html_join("", "{}", ((link,) for link in links)),
+            links=SafeString("".join(links)),
         )
 
     def cells(card) -> dict:
@@ -185,19 +202,19 @@ def board_cards(context, cards) -> str:
             "current": amount(card.calcd_current_value),
             "closing_label": labels["closing"],
             "closing": formats.date_format(closing, short_date) if closing else "\u2013",
-            "overdue": format_html(
-                ' <span class="badge text-bg-warning">{}</span>', labels["overdue"]
+            "overdue": fmt(
+                ' <span class="badge text-bg-warning">{label}</span>', label=labels["overdue"]
             )
             if card.overdue
             else "",
-            "days": format_html(
-                "<div><dt>{}</dt><dd>{}</dd></div>",
-                labels["on_stage"],
-                ngettext("%(days)s day", "%(days)s days", days) % {"days": days},
+            "days": fmt(
+                "<div><dt>{label}</dt><dd>{days}</dd></div>",
+                label=labels["on_stage"],
+                days=ngettext("%(days)s day", "%(days)s days", days) % {"days": days},
             )
             if days is not None
             else "",
             "menu": menu(card),
         }
 
-    return format_html_join("", CARD, (cells(card) for card in cards))
+    return join(CARD, (cells(card) for card in cards))
