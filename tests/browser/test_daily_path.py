@@ -234,7 +234,7 @@ def test_the_daily_path(browser_page, data, fx):
     assert CloseOpportunityCode.objects.filter(code="W-WEB", type="won").exists()
 
     # Create a quote from the list, add lines (the total follows), make the order.
-    page.goto(base + "/")
+    page.goto(base + "/opportunities/")
     row = page.locator(f"#row-{data['quoted'].number}")
     row.get_by_role("button", name=re.compile(words["create_quote"])).click()
     expect(page.locator("#messages")).to_contain_text(data["quoted"].number)
