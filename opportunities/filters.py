@@ -84,6 +84,7 @@ DEFAULT_SORT = "-number"
 STATUS_CHOICES = [
     ("open", _("Open")),
     ("closed", _("Closed")),
+    ("overdue", _("Overdue")),
     *Opportunity.Status.choices,
 ]
 
@@ -392,6 +393,8 @@ class OpportunityFilter(django_filters.FilterSet):
             return queryset.open()
         if value == "closed":
             return queryset.closed()
+        if value == "overdue":
+            return queryset.overdue()
         return queryset.filter(status=value)
 
     def filter_contact(self, queryset, name, value):

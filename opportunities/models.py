@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, Upper
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Customer, Salesperson
@@ -166,6 +167,10 @@ class OpportunityQuerySet(models.QuerySet):
 
     def closed(self):
         return self.filter(status__in=Opportunity.CLOSED_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None):
+        """Open opportunities whose estimated closing date has passed (today is not late)."""
+        return self.open().filter(estimated_close_date__lt=today or timezone.localdate())
 
     def matching(self, **filters: Unpack["BatchFilters"]) -> "OpportunityQuerySet":
         """The opportunities the batch deletion's filters select (`BatchFilters`); the
@@ -368,6 +373,16 @@ class Opportunity(Numbered):
     @property
     def started(self) -> bool:
         return self.status != self.Status.NOT_STARTED
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open, and its estimated closing date has passed (`OpportunityQuerySet.overdue`)."""
+        close_date = self.estimated_close_date
+        return (
+            self.status in self.OPEN_STATUSES
+            and close_date is not None
+            and close_date < timezone.localdate()
+        )
 
     @property
     def open_quote(self) -> "Quote | None":

@@ -8,10 +8,11 @@ from urllib.parse import quote
 
 from django import template
 from django.middleware.csrf import get_token
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.formats import get_format, number_format
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -108,6 +109,17 @@ def short_date(value) -> str:
     if not value:
         return ""
     return formats().short_date(value)
+
+
+def overdue_badge() -> str:
+    """The overdue mark: a word on a badge, not a colour alone."""
+    return format_html(' <span class="badge overdue-badge">{}</span>', _("Overdue"))
+
+
+@register.simple_tag
+def overdue_mark(opportunity: Opportunity) -> str:
+    """The card's overdue mark, when the opportunity is overdue."""
+    return overdue_badge() if opportunity.is_overdue else ""
 
 
 @register.simple_tag
@@ -233,7 +245,7 @@ def opportunity_actions(context, opportunity: Opportunity, commands) -> str:
 
 
 ROW = (
-    '<tr id="row-{number}">'
+    '<tr id="row-{number}"{row_class}>'
     '<th scope="row"><a href="{detail}">{number}</a></th>'
     '<td class="d-none d-md-table-cell">{closed}</td>'
     '<td class="text-nowrap d-none d-md-table-cell">{creation_date}</td>'
@@ -242,7 +254,7 @@ ROW = (
     '<td><a href="{salesperson_url}" title="{salesperson_name}">{salesperson}</a></td>'
     "<td>{status}</td>"
     "<td>{stage}</td>"
-    '<td class="text-nowrap">{close_date}</td>'
+    '<td class="text-nowrap">{close_date}{overdue}</td>'
     '<td class="num">{estimated_value}</td>'
     '<td class="num">{current_value}</td>'
     '<td class="text-nowrap">{document}</td>'
@@ -263,11 +275,22 @@ def opportunity_rows(context, rows) -> str:
     page_formats = formats()
     short_date, money_text = page_formats.short_date, page_formats.money
     badges = {status: badge(status, label) for status, label in Opportunity.Status.choices}
+    today = timezone.localdate()
+    late = {
+        True: (mark_safe(' class="row-overdue"'), overdue_badge()),
+        False: ("", ""),
+    }
 
     def cells(opportunity: Opportunity) -> dict:
         close_date, document = opportunity.estimated_close_date, opportunity.document
+        overdue = bool(
+            close_date and close_date < today and opportunity.status in Opportunity.OPEN_STATUSES
+        )
+        row_class, overdue_mark = late[overdue]
         return {
             "number": conditional_escape(opportunity.number),
+            "row_class": row_class,
+            "overdue": overdue_mark,
             "detail": opportunity.detail_url,
             "closed": closed[opportunity.closed],
             "creation_date": short_date(opportunity.creation_date),
