@@ -190,6 +190,10 @@ def _summarised(scope: Scope, groups) -> Figures:
     if scope.priority:
         where.append("priority = %s")
         params.append(scope.priority)
+    if any(GROUPS[name][3] for name in groups):
+        # The closed figures outside the period are not read at all (an index range).
+        where.append(f"(kind <> {int(FigureKind.CLOSED)} OR month BETWEEN %s AND %s)")
+        params += [scope.month_from, scope.month_to]
     condition = " AND ".join(where)
     selected = (
         "kind, salesperson_id, stage_id, month, outcome, close_code_id, count, "

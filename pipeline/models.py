@@ -63,9 +63,8 @@ class Figure(FigureColumns):
     class Meta:
         constraints = [models.UniqueConstraint(fields=FigureColumns.KEY, name="figure_key")]
         indexes = [
-            models.Index(
-                fields=["sales_cycle_id", "kind", "salesperson_id"], name="figure_cycle_idx"
-            )
+            # A cycle's figures of a kind; the closed ones by month, for the period.
+            models.Index(fields=["sales_cycle_id", "kind", "month"], name="figure_cycle_month_idx")
         ]
 
     def __str__(self) -> str:
