@@ -148,6 +148,9 @@ class DashboardFilterForm(PipelineFilterForm):
 
     def __init__(self, query: QueryDict, *, user, today: datetime.date, **kwargs):
         self.today = today
+        if not query.get("sales_cycle") and (cycle := default_cycle()) is not None:
+            query = query.copy()
+            query["sales_cycle"] = cycle.code  # the select shows the cycle the page is of
         super().__init__(query, user=user, **kwargs)
         self.fields["sales_cycle"].label_from_instance = lambda c: f"{c.code} {c.description}"
 

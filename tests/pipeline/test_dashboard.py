@@ -337,3 +337,9 @@ def test_the_dashboard_and_the_board_speak_french(client, fx, opp_a):
     assert "Passer à Needs" in board and "Non commencé" in board
     assert "10\N{NO-BREAK SPACE}000,00" in board or "10\N{NARROW NO-BREAK SPACE}000,00" in board
     assert "Move to" not in board and "Not started" not in board
+
+
+def test_the_cycle_select_shows_the_cycle_the_dashboard_is_of(client, fx, opp_a):
+    response = client.get("/")
+    assert response.context["cycle"] == fx.STD
+    assert '<option value="STD" selected>' in response.content.decode()
