@@ -183,13 +183,13 @@ class User:
         return query
 
     def list_page(self, query: dict) -> list[str]:
-        path = "/?" + urlencode(query) if query else "/"
+        path = "/opportunities/?" + urlencode(query) if query else "/opportunities/"
         page = parse(self.get("list", path).body)
         rng = self.random
         if rng.random() < 0.25:
             further = page.links_matching(r"^\?.*(after=|page=last)")
             if further:
-                page = parse(self.get("list", "/" + rng.choice(further)).body)
+                page = parse(self.get("list", "/opportunities/" + rng.choice(further)).body)
         return [match[1] for link in page.links if (match := CARD.match(link))]
 
     def commands(self, card: Page, number: str) -> dict:

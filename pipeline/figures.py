@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from psycopg import errors
 
 from opportunities.models import Opportunity, OpportunityEntry
 from pipeline import sql
@@ -144,12 +145,19 @@ def build() -> None:
     appends belong either to the data read or to the changes kept, never to both.
     """
     outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if outermost and connection.vendor == "postgresql":
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        _locked(cursor, wait=True)
-        for statement in sql.build(connection.vendor):
-            cursor.execute(statement)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if outermost and connection.vendor == "postgresql":
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            _locked(cursor, wait=True)
+            for statement in sql.build(connection.vendor):
+                cursor.execute(statement)
+    except OperationalError as error:
+        # Two requests found the figures stale at once: the one that waited for the lock read
+        # its snapshot before the other's build committed, and that build is the one it would
+        # have made. Anything else is an error.
+        if not (outermost and isinstance(error.__cause__, errors.SerializationFailure)):
+            raise
 
 
 def fold() -> None:
@@ -190,35 +198,36 @@ def _summarised(scope: Scope, groups) -> Figures:
     if scope.priority:
         where.append("priority = %s")
         params.append(scope.priority)
-    if any(GROUPS[name][3] for name in groups):
-        # The closed figures outside the period are not read at all (an index range).
-        where.append(f"(kind <> {int(FigureKind.CLOSED)} OR month BETWEEN %s AND %s)")
-        params += [scope.month_from, scope.month_to]
     condition = " AND ".join(where)
     selected = (
         "kind, salesperson_id, stage_id, month, outcome, close_code_id, count, "
         "estimated_cents, current_cents, days"
     )
-    parts, part_params = [], []
+    # One index range per kind read (cycle, kind, month): the closed figures only within the
+    # period, the others whole.
+    ranges, range_params = [], []
+    for kind in sorted({GROUPS[name][0] for name in groups}):
+        period = " AND month BETWEEN %s AND %s" if kind == FigureKind.CLOSED else ""
+        for table in (sql.FIGURE, sql.CHANGE):
+            ranges.append(
+                f"SELECT {selected} FROM {table} WHERE {condition} AND kind = {int(kind)}{period}"
+            )
+            range_params += params
+            if period:
+                range_params += [scope.month_from, scope.month_to]
+    parts = []
     for name in groups:
-        kind, key, by_outcome, in_period = GROUPS[name]
+        kind, key, by_outcome, _in_period = GROUPS[name]
         outcome = "outcome" if by_outcome else "''"
-        period = " AND month BETWEEN %s AND %s" if in_period else ""
         parts.append(
             f"SELECT '{name}', {key}, {outcome}, SUM(count), SUM(estimated_cents), "
-            f"SUM(current_cents), SUM(days) FROM f WHERE kind = {int(kind)}{period} "
+            f"SUM(current_cents), SUM(days) FROM f WHERE kind = {int(kind)} "
             f"GROUP BY {key}{', outcome' if by_outcome else ''}"
         )
-        if in_period:
-            part_params += [scope.month_from, scope.month_to]
-    statement = (
-        f"WITH f AS (SELECT {selected} FROM {sql.FIGURE} WHERE {condition} "
-        f"UNION ALL SELECT {selected} FROM {sql.CHANGE} WHERE {condition}) "
-        + " UNION ALL ".join(parts)
-    )
+    statement = f"WITH f AS ({' UNION ALL '.join(ranges)}) " + " UNION ALL ".join(parts)
     figures = Figures()
     with connection.cursor() as cursor:
-        cursor.execute(statement, params + params + part_params)
+        cursor.execute(statement, range_params)
         for name, key, outcome, *sums in cursor.fetchall():
             found = _sums(*sums)
             if not (found.count or found.estimated or found.current or found.days):

@@ -96,14 +96,11 @@ class Offer:
 
 
 def has_stages_by_cycle(opportunities: Iterable[Opportunity]) -> dict[int, bool]:
-    """Whether each cycle has a stage, for the opportunities whose commands depend on it (open
-    and on no stage: activating needs a stage to go to): one query for a whole page, none when
-    no row needs it. Pass `has_stages=found.get(row.sales_cycle_id)` to `offered`."""
-    needed = {
-        opportunity.sales_cycle_id
-        for opportunity in opportunities
-        if not opportunity.closed and opportunity.current_stage_id is None
-    }
+    """Whether each cycle of these opportunities has a stage (activating needs a stage to go
+    to): one query for a whole page, whatever its rows, so that a page's statements do not
+    depend on which rows it shows. Pass `has_stages=found.get(row.sales_cycle_id)` to
+    `offered`."""
+    needed = {opportunity.sales_cycle_id for opportunity in opportunities}
     if not needed:
         return {}
     staged = set(

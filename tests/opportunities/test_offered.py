@@ -117,10 +117,14 @@ def test_a_page_reads_whether_its_cycles_have_stages_once_for_its_rows_on_no_sta
     }
 
 
-def test_rows_on_a_stage_or_closed_need_no_stages(fx, opp_a, lost, django_assert_num_queries):
+def test_a_page_learns_its_cycles_stages_in_one_query_whatever_its_rows(
+    fx, opp_a, lost, django_assert_num_queries
+):
     rows = [reloaded(opp_a), reloaded(lost)]
+    with django_assert_num_queries(1):
+        assert services.has_stages_by_cycle(rows) == {fx.STD.pk: True}
     with django_assert_num_queries(0):
-        assert services.has_stages_by_cycle(rows) == {}
+        assert services.has_stages_by_cycle([]) == {}
 
 
 def test_the_actions_are_read_when_asked_for_and_only_once(fx, opp_a, django_assert_num_queries):
