@@ -145,12 +145,13 @@ class Links:
     """URLs of the opportunity list with the dashboard's filters and a figure's own."""
 
     def __init__(self, filters: dict[str, str], cycle: SalesCycle):
-        self.base = reverse("opportunities:list")
-        self.filters = {**filters, "sales_cycle": cycle.code}
+        # The filters' part encoded once, each figure's own part per link.
+        self.base = (
+            f"{reverse('opportunities:list')}?{urlencode({**filters, 'sales_cycle': cycle.code})}"
+        )
 
     def __call__(self, **more) -> str:
-        query = {**self.filters, **{k: v for k, v in more.items() if v is not None}}
-        return f"{self.base}?{urlencode(query)}"
+        return f"{self.base}&{urlencode({k: v for k, v in more.items() if v is not None})}"
 
 
 def charts(

@@ -79,6 +79,11 @@ class PipelineFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["salesperson"].label_from_instance = lambda sp: f"{sp.code} {sp.name}"
         self.is_valid()  # a wrong value is shown on its field; the others still apply
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if name in self.errors:
+                css += " is-invalid"
+            field.widget.attrs["class"] = css
 
     def value(self, name: str):
         return getattr(self, "cleaned_data", {}).get(name)
