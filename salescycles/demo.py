@@ -1,7 +1,7 @@
 """The sales cycles of the demo data and of the tests, each defined once, and their creation.
 
-STD is the cycle of ACCEPTANCE.md's fixture: the acceptance scenarios compute with its stages
-and figures, so they are the table there, to the letter. The demo data (`load_demo_data`) and
+STD is the cycle of the test fixture (tests/conftest.py): the scenario tests compute with its
+stages and figures, so they are the table there, to the letter. The demo data (`load_demo_data`) and
 the benchmark's data (`bench.generate`) have STD, LARGE, QUICK and the blocked OLD; the tests'
 fixture has STD and OLD. WEB is the browser test's: two stages in a row that may be skipped,
 the second of them requiring a quote.

@@ -1,7 +1,8 @@
 """The acceptance scenarios of moving an opportunity through its cycle, done through the API as an
-integration would: the fixture of ACCEPTANCE.md, today 2024-01-15, every step an HTTP call.
+integration would: the shared test fixture (tests/conftest.py), today 2024-01-15, each step an
+HTTP call.
 
-The numbers in the test names are the scenarios' in ACCEPTANCE.md."""
+Each test names the scenario of moving an opportunity that it walks through."""
 
 import datetime
 from decimal import Decimal
