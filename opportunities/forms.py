@@ -58,11 +58,11 @@ def refresh_attrs(url: str) -> dict:
     """htmx: changing this field reloads the dialog's form with the defaults for the new value,
     posting it with `refresh` (the values and the CSRF token stay out of the URL)."""
     return {
-        "hx-post": url,
-        "hx-vals": '{"refresh": "1"}',
-        "hx-include": "closest form",
-        "hx-target": "closest form",
-        "hx-swap": "outerHTML",
+        "data-hx-post": url,
+        "data-hx-vals": '{"refresh": "1"}',
+        "data-hx-include": "closest form",
+        "data-hx-target": "closest form",
+        "data-hx-swap": "outerHTML",
     }
 
 

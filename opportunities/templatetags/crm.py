@@ -153,22 +153,36 @@ def icon(name: str) -> str:
 
 @dataclass(frozen=True)
 class Command:
-    """A command of the action bar: its button's style and label, and whether the button posts
-    the command at once (a form) or opens the command's dialog (a link)."""
+    """A command of the action bar: its button's style and label (`menu_label`: in a row's
+    Actions menu, "…" when it opens a dialog), and whether the button posts the command at once
+    (a form) or opens the command's dialog (a link)."""
 
     name: str
     style: str
     label: Promise
+    menu_label: Promise
     posted: bool = False
 
 
-# In the order the action bar and the rows show them.
+# In the order the action bar and the rows' menus show them.
 COMMANDS = (
-    Command("update", "btn-primary", gettext_lazy("Update")),
-    Command("activate", "btn-primary", gettext_lazy("Activate first stage"), posted=True),
-    Command("close", "btn-outline-primary", pgettext_lazy("verb", "Close")),
-    Command("create_quote", "btn-outline-primary", gettext_lazy("Create quote"), posted=True),
-    Command("delete", "btn-outline-danger", gettext_lazy("Delete")),
+    Command("update", "btn-primary", gettext_lazy("Update"), gettext_lazy("Update…")),
+    Command(
+        "activate",
+        "btn-primary",
+        gettext_lazy("Activate first stage"),
+        gettext_lazy("Activate first stage"),
+        posted=True,
+    ),
+    Command("close", "btn-outline-primary", pgettext_lazy("verb", "Close"), gettext_lazy("Close…")),
+    Command(
+        "create_quote",
+        "btn-outline-primary",
+        gettext_lazy("Create quote"),
+        gettext_lazy("Create quote"),
+        posted=True,
+    ),
+    Command("delete", "btn-outline-danger", gettext_lazy("Delete"), gettext_lazy("Delete…")),
 )
 
 # The table's rows and the command buttons are built here with format_html, not in templates:
@@ -180,32 +194,49 @@ POSTED_BUTTON = (
     '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
     '<input type="hidden" name="version" value="{version}">'
     '<input type="hidden" name="next" value="{next}">'
-    '<button type="submit" class="btn {size}{style}"{tooltip}>'
+    '<button type="submit" class="btn {style}">'
     '{icon}<span class="btn-label">{label}</span></button></form>'
 )
 DIALOG_BUTTON = (
-    '<a class="btn {size}{style}" href="{url}{back}" hx-get="{url}{back}"'
-    ' hx-target="#dialog-content"{tooltip}>{icon}<span class="btn-label">{label}</span></a>'
+    '<a class="btn {style}" href="{url}{back}" data-hx-get="{url}{back}"'
+    ' data-hx-target="#dialog-content">{icon}<span class="btn-label">{label}</span></a>'
 )
-# A small button (a row's) shows its icon only: its label is in the tooltip.
-TOOLTIP = ' title="{label}" aria-label="{label} {number}"'
+# "Next" opens the Update dialog on the action next, and says where it goes.
+NEXT_BUTTON = (
+    '<a class="btn {size}btn-primary next-button" href="{url}{back}&amp;action=next"'
+    ' data-hx-get="{url}{back}&amp;action=next" data-hx-target="#dialog-content">{icon}'
+    '<span class="btn-label">{label}</span>{hidden_number}</a>'
+)
+# A row's other commands are in its "Actions" menu (a disclosure: Enter or Space opens it,
+# Tab goes through its entries), each with its words: no row shows a bare icon.
+ROW_MENU = (
+    '<details class="row-menu"><summary class="btn btn-sm btn-outline-secondary">'
+    '{menu}<span class="visually-hidden"> {number}</span></summary>'
+    '<div class="row-menu-items">{items}</div></details>'
+)
+# The number said to screen readers after a row's button, which its row already shows.
+HIDDEN_NUMBER = '<span class="visually-hidden"> {number}</span>'
 
 
 class ActionButtons:
-    """The command buttons of the opportunities of one page: small ones (a list row's) or the
-    card's. What the page's buttons share is escaped once; the rest by format_html."""
+    """The command buttons of the opportunities of one page: a list row's ("Next" and the
+    Actions menu, `small`) or the card's action bar. What the page's buttons share is escaped
+    once; the rest by format_html."""
 
     def __init__(self, request, *, small: bool):
-        tooltip = TOOLTIP if small else ""
-        # Constant markup put together: no value is in these format strings.
-        self.formats = {
-            True: POSTED_BUTTON.replace("{tooltip}", tooltip),
-            False: DIALOG_BUTTON.replace("{tooltip}", tooltip),
-        }
+        self.small = small
         path = request.get_full_path()
         posted = {"csrf": conditional_escape(get_token(request)), "next": conditional_escape(path)}
-        dialog = {"back": conditional_escape("?next=" + quote(path, safe="/"))}
-        size = conditional_escape("btn-sm " if small else "")
+        self.back = conditional_escape("?next=" + quote(path, safe="/"))
+        dialog = {"back": self.back}
+        # Constant markup put together: no value is in these format strings.
+        if small:
+            self.formats = {
+                True: POSTED_BUTTON.replace('class="btn {style}"', 'class="dropdown-item"'),
+                False: DIALOG_BUTTON.replace('class="btn {style}"', 'class="dropdown-item"'),
+            }
+        else:
+            self.formats = {True: POSTED_BUTTON, False: DIALOG_BUTTON}
         # The commands' URLs, from their patterns (one `reverse` a page, not one a button).
         self.urls = {
             command.name: urls_by_number(f"opportunities:{command.name}") for command in COMMANDS
@@ -213,54 +244,113 @@ class ActionButtons:
         self.values = {
             command.name: {
                 **(posted if command.posted else dialog),
-                "size": size,
                 "style": conditional_escape(command.style),
-                "label": conditional_escape(command.label),
+                "label": conditional_escape(command.menu_label if small else command.label),
                 "icon": icon(command.name),
             }
             for command in COMMANDS
         }
+        self.next_format = NEXT_BUTTON.replace("{size}", "btn-sm " if small else "").replace(
+            "{hidden_number}", HIDDEN_NUMBER if small else ""
+        )
+        self.menu = conditional_escape(_("Actions"))
+        self.after_next = {"style": conditional_escape("btn-outline-primary")}
 
-    def __call__(self, opportunity: Opportunity, commands) -> str:
-        number = conditional_escape(opportunity.number)
+    def next_button(self, opportunity: Opportunity, stage) -> str:
+        """ "Next: Proposal": the Update dialog on the action next, to the stage it names."""
+        return format_html(
+            self.next_format,
+            url=self.urls["update"](opportunity.number),
+            back=self.back,
+            icon=icon("update"),
+            label=_("Next: %(stage)s") % {"stage": stage.description},
+            number=opportunity.number,
+        )
+
+    def buttons(self, opportunity: Opportunity, commands, *, after_next: bool = False) -> str:
         buttons = (
             format_html(
                 self.formats[command.posted],
                 url=self.urls[command.name](opportunity.number),
                 version=opportunity.version,
-                number=number,
                 **self.values[command.name],
+                # One primary button: after "Next", Update is a secondary one.
+                **(self.after_next if after_next and command.name == "update" else {}),
             )
             for command in COMMANDS
             if command.name in commands
         )
         return format_html_join("", "{}", ((button,) for button in buttons))
 
+    def __call__(self, opportunity: Opportunity, commands, next_stage=None) -> str:
+        """The buttons of `commands`, after "Next" when `next_stage` is where it goes; in a
+        row, all but Next in the Actions menu."""
+        first = self.next_button(opportunity, next_stage) if next_stage is not None else ""
+        if not self.small:
+            buttons = self.buttons(opportunity, commands, after_next=bool(first))
+            return format_html("{}{}", first, buttons)
+        if not commands:
+            return first
+        menu = format_html(
+            ROW_MENU,
+            menu=self.menu,
+            number=opportunity.number,
+            items=self.buttons(opportunity, commands),
+        )
+        return format_html("{}{}", first, menu)
+
 
 @register.simple_tag(takes_context=True)
 def opportunity_actions(context, opportunity: Opportunity, commands) -> str:
-    """The card's action bar: the buttons of the commands `commands` allows."""
-    buttons = ActionButtons(context["request"], small=False)(opportunity, commands)
+    """The card's action bar: "Next" (when the card knows where it goes, `next_stage`) and the
+    buttons of the commands `commands` allows."""
+    next_stage = getattr(opportunity, "next_stage", None)
+    buttons = ActionButtons(context["request"], small=False)(opportunity, commands, next_stage)
     return format_html('<div class="action-buttons">{}</div>', buttons)
 
 
+# Each cell says what it is (`data-label`, the column's heading): under 576 px a row is a card
+# of its own, the headings hidden, each value with its caption (static/css/crm.css).
 ROW = (
     '<tr id="row-{number}"{row_class}>'
-    '<th scope="row"><a href="{detail}">{number}</a></th>'
-    '<td class="d-none d-md-table-cell">{closed}</td>'
-    '<td class="text-nowrap d-none d-md-table-cell">{creation_date}</td>'
-    '<td class="cell-wide">{description}</td>'
-    '<td class="cell-wide"><a href="{contact_url}">{contact}</a></td>'
-    '<td><a href="{salesperson_url}" title="{salesperson_name}">{salesperson}</a></td>'
-    "<td>{status}</td>"
-    "<td>{stage}</td>"
-    '<td class="text-nowrap">{close_date}{overdue}</td>'
-    '<td class="num">{estimated_value}</td>'
-    '<td class="num">{current_value}</td>'
-    '<td class="text-nowrap">{document}</td>'
+    '<th scope="row" class="cell-number"><a href="{detail}">{number}</a></th>'
+    '<td class="cell-closed d-none d-md-table-cell">{closed}</td>'
+    '<td class="cell-created text-nowrap d-none d-md-table-cell">{creation_date}</td>'
+    '<td class="cell-wide cell-description">{description}</td>'
+    '<td class="cell-wide" data-label="{label_contact}"><a href="{contact_url}">{contact}</a></td>'
+    '<td data-label="{label_salesperson}"><a href="{salesperson_url}"'
+    ' title="{salesperson_name}">{salesperson}</a></td>'
+    '<td class="cell-status">{status}</td>'
+    '<td data-label="{label_stage}">{stage}</td>'
+    '<td class="text-nowrap" data-label="{label_close_date}">{close_date}{overdue}</td>'
+    '<td class="num" data-label="{label_estimated_value}">{estimated_value}</td>'
+    '<td class="num" data-label="{label_current_value}">{current_value}</td>'
+    '<td class="text-nowrap" data-label="{label_document}">{document}</td>'
     '<td class="row-actions"><div class="action-buttons action-buttons-sm">{actions}</div></td>'
     "</tr>"
 )
+# The captions, as the table's headings say them (templates/includes/_opportunity_table.html).
+ROW_LABELS = {
+    "contact": gettext_lazy("Contact"),
+    "salesperson": gettext_lazy("Salesperson"),
+    "stage": gettext_lazy("Current stage"),
+    "close_date": gettext_lazy("Estimated closing date"),
+    "estimated_value": gettext_lazy("Estimated value"),
+    "current_value": gettext_lazy("Current value"),
+    "document": gettext_lazy("Sales document"),
+}
+
+
+def row_format() -> str:
+    """The row's format string with the active language's captions put in (escaped, and their
+    braces doubled so that format_html reads them as text)."""
+    row = ROW
+    for key, label in ROW_LABELS.items():
+        text = str(conditional_escape(label)).replace("{", "{{").replace("}", "}}")
+        row = row.replace("{label_" + key + "}", text)
+    return row
+
+
 DOCUMENT = '<a href="{url}" title="{kind}">{number}</a>'
 
 
@@ -306,7 +396,9 @@ def opportunity_rows(context, rows) -> str:
             "estimated_value": money_text(opportunity.estimated_value),
             "current_value": money_text(opportunity.calcd_current_value),
             "document": format_html(DOCUMENT, **document) if document else "",
-            "actions": buttons(opportunity, opportunity.commands),
+            "actions": buttons(
+                opportunity, opportunity.commands, getattr(opportunity, "next_stage", None)
+            ),
         }
 
-    return format_html_join("", ROW, (cells(opportunity) for opportunity in rows))
+    return format_html_join("", row_format(), (cells(opportunity) for opportunity in rows))

@@ -67,8 +67,8 @@ MENU = (
     '<div class="card-menu-items">{moves}{links}</div></details>'
 )
 MOVES = (
-    '<form method="post" action="{move_url}" hx-post="{move_url}" hx-target="#board-columns"'
-    ' hx-swap="outerHTML" class="card-moves">'
+    '<form method="post" action="{move_url}" data-hx-post="{move_url}"'
+    ' data-hx-target="#board-columns" data-hx-swap="outerHTML" class="card-moves">'
     '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
     '<input type="hidden" name="number" value="{number}">'
     '<input type="hidden" name="version" value="{version}">'
@@ -78,7 +78,8 @@ MOVE_BUTTON = (
     '<button type="submit" name="target" value="{target}" class="dropdown-item">{label}</button>'
 )
 DIALOG_LINK = (
-    '<a class="dropdown-item" href="{href}" hx-get="{href}" hx-target="#dialog-content">{label}</a>'
+    '<a class="dropdown-item" href="{href}" data-hx-get="{href}"'
+    ' data-hx-target="#dialog-content">{label}</a>'
 )
 POSTED = (
     '<form method="post" action="{url}">'

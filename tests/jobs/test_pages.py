@@ -51,7 +51,7 @@ def test_a_running_job_shows_its_progress_and_asks_again_every_second(fx, client
     assert '<progress class="w-100" max="3" value="1"' in page
     assert "You can close this page" in page
     assert "<html" not in partial and partial.strip().startswith('<div id="job-progress"')
-    assert f'hx-get="{job.get_absolute_url()}" hx-trigger="every 1s"' in partial
+    assert f'data-hx-get="{job.get_absolute_url()}" data-hx-trigger="every 1s"' in partial
     assert 'id="job-refresh"' in partial and 'id="job-cancel"' in partial
 
 
@@ -60,7 +60,7 @@ def test_a_finished_job_shows_its_result_and_stops_asking(fx, client, closed):
     run_jobs()
     partial = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "3 closed opportunities were deleted." in partial
-    assert "hx-trigger" not in partial
+    assert "data-hx-trigger" not in partial
     assert 'id="job-cancel"' not in partial and 'id="job-refresh"' not in partial
 
 

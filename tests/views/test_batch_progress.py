@@ -96,13 +96,13 @@ def test_a_confirmed_deletion_is_queued_as_a_job_that_a_worker_runs_to_its_resul
     assert Opportunity.objects.count() == 4  # nothing deleted in the request
     queued = client.get(job.get_absolute_url()).content.decode()
     assert "Waiting for a worker." in queued
-    assert 'hx-trigger="every 1s"' in queued and 'id="job-refresh"' in queued
+    assert 'data-hx-trigger="every 1s"' in queued and 'id="job-refresh"' in queued
 
     run_jobs()
 
     page = client.get(job.get_absolute_url()).content.decode()
     assert "3 closed opportunities were deleted." in page
-    assert "hx-trigger" not in page and 'id="job-refresh"' not in page
+    assert "data-hx-trigger" not in page and 'id="job-refresh"' not in page
     assert list(Opportunity.objects.all()) == [open_one]
 
 

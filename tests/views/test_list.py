@@ -413,7 +413,7 @@ def test_htmx_gets_only_the_results(client, opp_a):
     content = response.content.decode()
     assert "OP000001" in content
     assert "<html" not in content
-    assert 'hx-swap-oob="true"' in content  # the title follows the filters
+    assert 'data-hx-swap-oob="true"' in content  # the title follows the filters
 
 
 def test_the_empty_list_says_what_to_do(client, fx):

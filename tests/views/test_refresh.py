@@ -38,8 +38,8 @@ def test_the_fields_that_decide_the_defaults_refresh_by_post(fx, client, opp_a, 
     refreshing = re.findall(r"<(?:select|input)[^>]*hx-(?:get|post)=[^>]*>", content)
     assert refreshing
     for tag in refreshing:
-        assert "hx-get" not in tag
-        assert "hx-post" in tag and "refresh" in tag
+        assert "data-hx-get" not in tag
+        assert "data-hx-post" in tag and "refresh" in tag
 
 
 def test_a_refresh_of_the_update_dialog_shows_the_defaults_of_the_new_action(fx, client, opp_a):
