@@ -417,6 +417,7 @@ class Dataset:
             "number": f"OP{number:06d}",
             "description": f"{PRODUCTS[rng.randrange(len(PRODUCTS))]} {number}",
             "contact_id": contact,
+            "company_id": self.company_of[contact],
             "salesperson_id": salesperson,
             "sales_cycle_id": cycle.id,
             "priority": priority,

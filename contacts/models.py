@@ -121,6 +121,28 @@ class Contact(SetupProtection, Numbered):
     def get_absolute_url(self) -> str:
         return reverse("contacts:contact_detail", args=[self.number])
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        loaded = instance.__dict__
+        instance._saved_company = (loaded.get("type"), loaded.get("company_id"))
+        return instance
+
+    def save(self, *args, **kwargs):
+        """A person who moves to another company takes their opportunities along: the company
+        each keeps (`Opportunity.company`) follows, in one UPDATE."""
+        super().save(*args, **kwargs)
+        saved = getattr(self, "_saved_company", None)
+        now = (self.type, self.company_id)
+        if saved is not None and saved != now:
+            self.opportunities.update(company_id=self.company_contact_id)
+        self._saved_company = now
+
+    @property
+    def company_contact_id(self) -> int | None:
+        """The id of `company_contact`, without reading the company."""
+        return self.pk if self.is_company else self.company_id
+
     @property
     def is_company(self) -> bool:
         return self.type == self.Type.COMPANY
