@@ -13,9 +13,11 @@ tests check that both name the same fields.
 import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from contacts.models import Contact, Salesperson
+from jobs.models import Job
 from opportunities.models import (
     CloseOpportunityCode,
     Opportunity,
@@ -269,6 +271,101 @@ class MakeOrderSerializer(serializers.Serializer):
         help_text="A won code: an opportunity in progress is won in the same step.",
     )
     date_closed = serializers.DateField(required=False, allow_null=True)
+
+
+# --- background jobs ---------------------------------------------------------------------------
+
+
+class DeletionJobSerializer(serializers.Serializer):
+    """The batch deletion's filters (as the batch page and `delete_opportunities` take them),
+    the explicit choice of every closed opportunity, and the dry run."""
+
+    number_from = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Lowest number, e.g. OP000001."
+    )
+    number_to = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="Highest number."
+    )
+    date_closed_from = serializers.DateField(
+        required=False, allow_null=True, help_text="Closed on or after."
+    )
+    date_closed_to = serializers.DateField(
+        required=False, allow_null=True, help_text="Closed on or before."
+    )
+    salesperson = by_code(
+        Salesperson.objects.all(), required=False, allow_null=True, help_text="A code."
+    )
+    contact = by_number(
+        Contact.objects.all(), required=False, allow_null=True, help_text="A number."
+    )
+    sales_cycle = by_code(
+        SalesCycle.objects.all(), required=False, allow_null=True, help_text="A code."
+    )
+    all_closed = serializers.BooleanField(
+        default=False,
+        help_text="Every closed opportunity, without any filter: required to delete them all "
+        "(with no filter and without it, the request is refused).",
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text='Only count what would be deleted (result {"count": n}).'
+    )
+
+    FILTERS = (
+        "number_from",
+        "number_to",
+        "date_closed_from",
+        "date_closed_to",
+        "salesperson",
+        "contact",
+        "sales_cycle",
+    )
+
+    def to_internal_value(self, data):
+        # A misspelt filter would otherwise be dropped: with all_closed, a deletion of every
+        # closed opportunity instead of the few meant.
+        if isinstance(data, dict):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                message = _("This is not a field of the batch deletion.")
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)
+
+    def filters(self) -> dict:
+        """The filters of `jobs.services.enqueue_deletion` (records and dates)."""
+        return {name: self.validated_data.get(name) or None for name in self.FILTERS}
+
+
+class JobProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True, help_text="Unknown until the job starts.")
+    percent = serializers.IntegerField(allow_null=True)
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="This job in the API.")
+    kind = serializers.ChoiceField(choices=Job.Kind.choices)
+    state = serializers.ChoiceField(choices=Job.State.choices)
+    parameters = serializers.DictField(
+        help_text="The filters (codes, numbers, ISO dates; empty when unused), all_closed, "
+        "dry_run, chunk_size."
+    )
+    progress = JobProgressSerializer()
+    result = serializers.DictField(
+        allow_null=True,
+        help_text='When finished: {"deleted": n}, or {"count": n} for a dry run.',
+    )
+    error = serializers.CharField(allow_blank=True)
+    cancel_requested = serializers.BooleanField()
+    started_by = serializers.CharField(allow_null=True, help_text="The username.")
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+def job_data(job: Job, url: str) -> dict:
+    data = job.as_dict()
+    return {"id": data.pop("id"), "url": url, **data}
 
 
 # --- quotes and orders -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from api import docs, setup, views
+from api import docs, jobs, setup, views
 
 app_name = "api"
 
@@ -51,8 +51,12 @@ urlpatterns = [
         stage_detail,
         name="stage-detail",
     ),
-    # The background jobs' endpoints (SPEC 12: POST jobs/delete-opportunities/, GET
-    # jobs/<id>/) are added here with the jobs themselves.
+    path(
+        "jobs/delete-opportunities/",
+        jobs.DeletionJobStart.as_view(),
+        name="delete_opportunities",
+    ),
+    path("jobs/<str:id>/", jobs.JobDetail.as_view(), name="job"),
     path("", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),

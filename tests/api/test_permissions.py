@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from jobs.models import Job
 from tests.api.conftest import token_client
 from tests.snapshots import database_state
 
@@ -22,6 +23,7 @@ def page_and_api(world) -> dict[str, tuple[tuple, tuple]]:
     """action -> ((page method, url, data), (API method, url, body))."""
     own, other = world.own.number, world.open.number
     quote, order = world.quote.number, world.order.number
+    job = Job.objects.filter(state=Job.State.DONE).order_by("pk").first().pk
 
     def page(name, *args):
         return reverse(f"opportunities:{name}", args=args)
@@ -88,7 +90,26 @@ def page_and_api(world) -> dict[str, tuple[tuple, tuple]]:
             ("get", page("order_detail", order), {}),
             ("get", f"{API}/orders/{order}/", {}),
         ),
+        "start a batch deletion": (
+            ("post", reverse("opportunities:batch_delete"), {"all_closed": "on"}),
+            ("post", f"{API}/jobs/delete-opportunities/", {"all_closed": True, "dry_run": True}),
+        ),
+        "read a job": (
+            ("get", reverse("jobs:detail", args=[job]), {}),
+            ("get", f"{API}/jobs/{job}/", {}),
+        ),
     }
+
+
+@pytest.fixture(autouse=True)
+def _a_job(db):
+    """A finished dry run of the command line's: a job to read, nothing to run."""
+    Job.objects.create(
+        kind=Job.Kind.DELETE_OPPORTUNITIES,
+        state=Job.State.DONE,
+        parameters={"filters": {}, "all_closed": True, "dry_run": True},
+        result={"count": 0},
+    )
 
 
 ACTIONS = [
@@ -108,6 +129,8 @@ ACTIONS = [
     "read a quote",
     "make an order from someone else's quote",
     "read an order",
+    "start a batch deletion",
+    "read a job",
 ]
 
 

@@ -103,6 +103,8 @@ def test_the_schema_describes_every_endpoint_and_the_token(api):
         "/api/v1/salespeople/",
         "/api/v1/sales-cycles/{sales_cycle_code}/stages/",
         "/api/v1/close-codes/",
+        "/api/v1/jobs/delete-opportunities/",
+        "/api/v1/jobs/{id}/",
     ):
         assert path in paths, path
     listed = {p["name"] for p in paths["/api/v1/opportunities/"]["get"]["parameters"]}
@@ -111,6 +113,11 @@ def test_the_schema_describes_every_endpoint_and_the_token(api):
     assert document["components"]["securitySchemes"]["tokenAuth"]["in"] == "header"
     update = paths["/api/v1/opportunities/{number}/update/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "404", "409", "412"} <= set(update)
+    start = paths["/api/v1/jobs/delete-opportunities/"]["post"]["responses"]
+    assert {"202", "400", "401", "403", "409"} <= set(start)
+    assert "Location" in start["202"]["headers"]
+    job = paths["/api/v1/jobs/{id}/"]["get"]
+    assert [p["schema"]["type"] for p in job["parameters"] if p["name"] == "id"] == ["integer"]
 
 
 def test_the_docs_page_serves_swagger_ui_from_this_site(manager):
