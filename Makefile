@@ -20,17 +20,22 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 ## assets: the front-end packages from the npm registry, as package-lock.json pins them (npm ci,
-## no install scripts), and the files the pages serve copied into vendor-static/
+## no install scripts), and the files the pages serve copied into vendor-static/; axe-core (a
+## development dependency) stays in node_modules, where only the browser tests load it
 VENDOR_FILES := vendor-static/sortablejs/Sortable.min.js
+TEST_FILES := node_modules/axe-core/axe.min.js
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
+
+$(TEST_FILES): node_modules/.package-lock.json
+	test -f $@
 
 vendor-static/sortablejs/Sortable.min.js: node_modules/.package-lock.json
 	mkdir -p $(@D)
 	cp node_modules/sortablejs/Sortable.min.js $@
 
-assets: $(VENDOR_FILES)
+assets: $(VENDOR_FILES) $(TEST_FILES)
 
 install: $(STAMP) assets
 
