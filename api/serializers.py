@@ -24,11 +24,9 @@ from opportunities.models import (
     OpportunityEntry,
     Quote,
     SalesOrder,
+    UpdateAction,
 )
 from salescycles.models import SalesCycle, SalesCycleStage
-
-# SPEC 4: the actions of `update_opportunity`.
-UPDATE_ACTIONS = ("first", "next", "previous", "skip", "jump", "update")
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -237,7 +235,7 @@ class OpportunityChangeSerializer(serializers.Serializer):
 
 
 class UpdateSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[(action, action) for action in UPDATE_ACTIONS])
+    action = serializers.ChoiceField(choices=UpdateAction.choices)
     to_stage = serializers.IntegerField(
         required=False,
         allow_null=True,

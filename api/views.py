@@ -13,7 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as BadShape
@@ -323,67 +328,82 @@ class OpportunityDetail(ApiView):
 
 
 class OpportunityAction(ApiView):
-    # An action on one opportunity, by someone who may act on it.
+    # An action on one opportunity, by someone who may act on it: its body checked by
+    # `serializer_class` (none: no body), one service call (`act`), then the opportunity as it
+    # now is. A refusal is 409, a stale If-Match 412; nothing is written in either case.
+    serializer_class = None
 
-    def acting_on(self, request, number: str) -> Opportunity:
-        opportunity = opportunity_or_404(number)
-        require(permissions.can_act_on(request.user, opportunity))
-        return opportunity
-
-
-class OpportunityActivate(OpportunityAction):
-    @extend_schema(
-        operation_id="opportunities_activate",
-        summary="Activate first stage",
-        parameters=[IF_MATCH],
-        request=None,
-        responses=OpportunitySerializer,
-    )
     def post(self, request, number: str):
-        opportunity = self.acting_on(request, number)
+        opportunity = opportunity_or_404(number)
+        require(permissions.can_act_on(request.user, opportunity) and self.allowed(request))
+        serializer_class = self.serializer_class
+        data = validated(serializer_class, request).validated_data if serializer_class else {}
         try:
-            services.activate_first_stage(
+            made = self.act(
                 opportunity,
+                data,
                 user=request.user,
                 expected_version=expected_version(request, opportunity),
             )
         except ValidationError as error:
             raise stale_refusal(error, opportunity) from error
+        return self.respond(request, opportunity, made)
+
+    def allowed(self, request) -> bool:
+        """What the action needs beyond acting on the opportunity."""
+        return True
+
+    def act(self, opportunity: Opportunity, data: dict, *, user, expected_version):
+        raise NotImplementedError
+
+    def respond(self, request, opportunity: Opportunity, made) -> Response:
         return opportunity_response(request, opportunity)
 
 
-class OpportunityUpdate(OpportunityAction):
-    @extend_schema(
-        operation_id="opportunities_update_stage",
-        summary="Update opportunity: next, skip, previous, jump, update, first",
-        parameters=[IF_MATCH],
-        request=UpdateSerializer,
-        responses=OpportunitySerializer,
+def action_schema(operation_id: str, summary: str, *, request=None, responses=None):
+    """The schema of an action's POST (inherited from OpportunityAction)."""
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            parameters=[IF_MATCH],
+            request=request,
+            responses=responses or OpportunitySerializer,
+        )
     )
-    def post(self, request, number: str):
-        opportunity = self.acting_on(request, number)
-        data = validated(UpdateSerializer, request).validated_data
+
+
+@action_schema("opportunities_activate", "Activate first stage")
+class OpportunityActivate(OpportunityAction):
+    def act(self, opportunity, data, **common):
+        services.activate_first_stage(opportunity, **common)
+
+
+@action_schema(
+    "opportunities_update_stage",
+    "Update opportunity: next, skip, previous, jump, update, first",
+    request=UpdateSerializer,
+)
+class OpportunityUpdate(OpportunityAction):
+    serializer_class = UpdateSerializer
+
+    def act(self, opportunity, data, **common):
         to_stage = None
         if data.get("to_stage") is not None:
             to_stage = stage_of(opportunity, data["to_stage"])
-        try:
-            services.update_opportunity(
-                opportunity,
-                action=data["action"],
-                to_stage=to_stage,
-                **given_values(
-                    data,
-                    "date_of_change",
-                    "estimated_value",
-                    "chances_of_success",
-                    "estimated_close_date",
-                ),
-                user=request.user,
-                expected_version=expected_version(request, opportunity),
-            )
-        except ValidationError as error:
-            raise stale_refusal(error, opportunity) from error
-        return opportunity_response(request, opportunity)
+        services.update_opportunity(
+            opportunity,
+            action=data["action"],
+            to_stage=to_stage,
+            **given_values(
+                data,
+                "date_of_change",
+                "estimated_value",
+                "chances_of_success",
+                "estimated_close_date",
+            ),
+            **common,
+        )
 
 
 def given_values(data: dict, *names: str) -> dict:
@@ -400,49 +420,28 @@ def stage_of(opportunity: Opportunity, number: int) -> SalesCycleStage:
     return stage if stage is not None else SalesCycleStage(stage=number)
 
 
+@action_schema("opportunities_close", "Close opportunity as won or lost", request=CloseSerializer)
 class OpportunityClose(OpportunityAction):
-    @extend_schema(
-        operation_id="opportunities_close",
-        summary="Close opportunity as won or lost",
-        parameters=[IF_MATCH],
-        request=CloseSerializer,
-        responses=OpportunitySerializer,
-    )
-    def post(self, request, number: str):
-        opportunity = self.acting_on(request, number)
-        data = validated(CloseSerializer, request).validated_data
-        try:
-            services.close_opportunity(
-                opportunity,
-                outcome=data["outcome"],
-                close_code=data.get("close_code"),
-                date_closed=data.get("date_closed"),
-                sales_value=data.get("sales_value"),
-                user=request.user,
-                expected_version=expected_version(request, opportunity),
-            )
-        except ValidationError as error:
-            raise stale_refusal(error, opportunity) from error
-        return opportunity_response(request, opportunity)
+    serializer_class = CloseSerializer
+
+    def act(self, opportunity, data, **common):
+        services.close_opportunity(
+            opportunity,
+            outcome=data["outcome"],
+            **given_values(data, "close_code", "date_closed", "sales_value"),
+            **common,
+        )
 
 
+@action_schema("opportunities_create_quote", "Create quote", responses={201: QuoteSerializer})
 class OpportunityQuote(OpportunityAction):
-    @extend_schema(
-        operation_id="opportunities_create_quote",
-        summary="Create quote",
-        parameters=[IF_MATCH],
-        request=None,
-        responses={201: QuoteSerializer},
-    )
-    def post(self, request, number: str):
-        opportunity = self.acting_on(request, number)
-        require(request.user.has_perm("opportunities.add_quote"))
-        try:
-            quote = services.create_quote(
-                opportunity, expected_version=expected_version(request, opportunity)
-            )
-        except ValidationError as error:
-            raise stale_refusal(error, opportunity) from error
+    def allowed(self, request) -> bool:
+        return request.user.has_perm("opportunities.add_quote")
+
+    def act(self, opportunity, data, *, user, expected_version):
+        return services.create_quote(opportunity, expected_version=expected_version)
+
+    def respond(self, request, opportunity, quote):
         response = Response(quote_data(quote, opportunity), status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(reverse("api:quote", args=[quote.number]))
         response["ETag"] = etag(opportunity)

@@ -16,7 +16,7 @@ from api.serializers import (
     QuoteSerializer,
 )
 from opportunities import services
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, UpdateAction
 from tests.api.conftest import token_client
 from tests.factories import OpportunityFactory
 from tests.snapshots import database_state
@@ -355,6 +355,16 @@ def test_a_bad_shape_is_400_by_field_and_writes_nothing(api, opp_a):
     broken = api.generic("POST", url(opp_a, "update"), "{", content_type="application/json")
     assert broken.status_code == 400
     assert "non_field_errors" in broken.json()
+
+
+def test_update_takes_the_actions_of_the_update_dialog_and_no_other(api, opp_a):
+    schema = api.get("/api/v1/schema/").json()["components"]["schemas"]
+    assert schema["ActionEnum"]["enum"] == list(UpdateAction.values)
+    before = database_state(setup=True)
+    response = api.post(url(opp_a, "update"), {"action": "sideways"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["action"]
+    assert database_state(setup=True) == before
 
 
 def test_a_refusal_reads_in_french_with_french_dates(api, opp_a):
