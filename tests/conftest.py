@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import translation
 
 from contacts.models import Contact, Customer, Salesperson
@@ -39,6 +40,28 @@ def user_with_role(username: str, role: str, salesperson=None):
 def seller(fx):
     """A salesperson (JO): acts on JO's opportunities only."""
     return user_with_role("jo", SALESPERSON, fx.JO)
+
+
+@pytest.fixture
+def manager(fx):
+    """A sales manager (salesperson AH): acts on every opportunity, deletes in batches."""
+    return user_with_role("manager", SALES_MANAGER, fx.AH)
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def manager_client(manager) -> Client:
+    return logged_in(manager)
+
+
+@pytest.fixture
+def seller_client(seller) -> Client:
+    return logged_in(seller)
 
 
 @pytest.fixture(autouse=True)

@@ -10,16 +10,9 @@ from jobs import services
 from jobs.models import Job
 from opportunities import services as opportunity_services
 from opportunities.models import Opportunity
-from opportunities.roles import SALES_MANAGER
-from tests.conftest import user_with_role
 from tests.jobs.workers import run_jobs
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(fx):
-    return user_with_role("manager", SALES_MANAGER)
 
 
 def close_lost(fx, count: int, **overrides) -> list[Opportunity]:

@@ -12,8 +12,6 @@ from jobs import services
 from jobs.models import Job
 from opportunities import services as opportunity_services
 from opportunities.models import Opportunity
-from opportunities.roles import SALES_MANAGER
-from tests.conftest import user_with_role
 from tests.jobs.workers import run_jobs
 from tests.snapshots import database_state
 
@@ -22,15 +20,8 @@ JOBS = reverse("jobs:list")
 
 
 @pytest.fixture
-def manager(fx):
-    return user_with_role("manager", SALES_MANAGER)
-
-
-@pytest.fixture
-def client(manager) -> Client:
-    client = Client()
-    client.force_login(manager)
-    return client
+def client(manager_client) -> Client:
+    return manager_client
 
 
 @pytest.fixture

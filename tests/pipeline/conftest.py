@@ -3,28 +3,11 @@
 import pytest
 from django.test import Client
 
-from opportunities.roles import SALES_MANAGER
-from tests.conftest import user_with_role
-
 
 @pytest.fixture
-def manager(fx):
-    """A sales manager (salesperson AH): acts on every opportunity."""
-    return user_with_role("manager", SALES_MANAGER, fx.AH)
-
-
-@pytest.fixture
-def client(manager) -> Client:
-    client = Client()
-    client.force_login(manager)
-    return client
-
-
-@pytest.fixture
-def seller_client(seller) -> Client:
-    client = Client()
-    client.force_login(seller)
-    return client
+def client(manager_client) -> Client:
+    """The default client: logged in as the sales manager."""
+    return manager_client
 
 
 @pytest.fixture
