@@ -39,8 +39,13 @@ assets: $(VENDOR_FILES) $(TEST_FILES)
 
 install: $(STAMP) assets
 
-compilemessages: $(STAMP) assets
+# The French catalogue, compiled again only when its source changed.
+MESSAGES := locale/fr/LC_MESSAGES/django.mo
+$(MESSAGES): locale/fr/LC_MESSAGES/django.po $(STAMP)
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v0
+	touch $@
+
+compilemessages: $(MESSAGES) assets
 
 # Runs a server command with one background-job worker beside it (its output in the same
 # terminal). The worker has its own session, so Ctrl-C reaches it once, from here: it finishes
