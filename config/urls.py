@@ -18,6 +18,7 @@ admin.site.index_title = _("Setup data and users")
 
 urlpatterns = [
     path("", include("pipeline.urls")),
+    path("", include("exports.urls")),
     path("", include("opportunities.urls")),
     path("", include("contacts.urls")),
     path("sales-cycles/", include("salescycles.urls")),

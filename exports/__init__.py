@@ -1,0 +1,1 @@
+"""Exports the opportunity, entry, contact and salesperson lists as CSV or XLSX, streamed."""

@@ -1,0 +1,140 @@
+"""The export buttons' downloads: the rows of a list as its filters choose them, every row.
+
+Each export builds its list's FilterSet as the list view itself does for the same request (its
+query string, and whatever the view adds, such as a salesperson's own opportunities by
+default), so that one place decides which rows a list shows and an export writes; it needs the
+list's permission. A
+filter the list refuses (or a format that is neither CSV nor XLSX) sends the user back to the
+list, which shows why, and exports nothing.
+
+The rows are read with a server-side cursor (`QuerySet.iterator`) a few thousand at a time and
+written as they come (`exports.formats`); on PostgreSQL in one transaction, so that the cursor
+streams instead of being materialised by the server first (a cursor that outlives its
+transaction must be), and the file is one snapshot. SQLite takes its write lock for a
+transaction (IMMEDIATE mode), so there the rows are read without one.
+"""
+
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views import View
+
+from contacts.views import ContactListView, SalespersonListView
+from exports import formats, tables
+from opportunities.views.lists import OpportunityListView
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def read(rows: QuerySet) -> Iterator[tuple]:
+    """Every row of `rows`, a fetch at a time."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            yield from rows.iterator(chunk_size=tables.ROWS_PER_FETCH)
+    else:
+        yield from rows.iterator(chunk_size=tables.ROWS_PER_FETCH)
+
+
+def export_response(table: tables.Table, rows: QuerySet, file_format: str) -> HttpResponse:
+    """The file of `rows`, streamed, named after the table and today's date."""
+    # Read in the view, in the user's language: the body is written after the view returns.
+    headers = table.headers()
+    if file_format == "xlsx":
+        body = formats.xlsx_chunks(
+            headers,
+            read(rows),
+            text_columns=table.text_columns,
+            sheet_title=formats.sheet_title(table.title),
+        )
+    else:
+        body = formats.csv_chunks(headers, read(rows), text_columns=table.text_columns)
+    name = f"{table.slug}-{timezone.localdate().isoformat()}.{file_format}"
+    response = StreamingHttpResponse(body, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ListExport(PermissionRequiredMixin, View):
+    """The export of one list: its view (whose FilterSet, with the view's own defaults, decides
+    the rows), the rows to write, and the list to go back to."""
+
+    list_view: type
+    list_url_name: str
+    table: tables.Table
+
+    def rows(self, filterset) -> QuerySet:
+        return self.table.rows(filterset.qs)
+
+    def list_filterset(self, request: HttpRequest):
+        """The FilterSet exactly as the list builds it for this request (`FilterMixin`)."""
+        view = self.list_view()
+        view.setup(request)
+        return view.get_filterset(view.get_filterset_class())
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        file_format = request.GET.get("format") or "csv"
+        if file_format not in CONTENT_TYPES:
+            messages.error(request, _("Choose CSV or XLSX as the format of the export."))
+            return self.back_to_list(request)
+        filterset = self.list_filterset(request)
+        if filterset.is_bound and not filterset.is_valid():  # unbound: every row (FilterView)
+            messages.error(request, _("Nothing was exported: correct the filters first."))
+            return self.back_to_list(request)
+        return export_response(self.table, self.rows(filterset), file_format)
+
+    def back_to_list(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET.copy()
+        query.pop("format", None)
+        url = reverse(self.list_url_name)
+        return HttpResponseRedirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+class OpportunityExport(ListExport):
+    """The opportunity list with its filters and sort: every row, not just a page."""
+
+    permission_required = "opportunities.view_opportunity"
+    list_view = OpportunityListView
+    list_url_name = "opportunities:list"
+    table = tables.OPPORTUNITIES
+
+    def rows(self, filterset) -> QuerySet:
+        return tables.opportunity_rows(filterset.qs, filterset.sort_key)
+
+
+class EntryExport(OpportunityExport):
+    """The entries of the opportunities the list's filters choose."""
+
+    permission_required = (
+        "opportunities.view_opportunity",
+        "opportunities.view_opportunityentry",
+    )
+    table = tables.ENTRIES
+
+    def rows(self, filterset) -> QuerySet:
+        return tables.entry_rows(filterset.qs, filterset.sort_key)
+
+
+class ContactExport(ListExport):
+    permission_required = "contacts.view_contact"
+    list_view = ContactListView
+    list_url_name = "contacts:contact_list"
+    table = tables.CONTACTS
+
+
+class SalespersonExport(ListExport):
+    permission_required = "contacts.view_salesperson"
+    list_view = SalespersonListView
+    list_url_name = "contacts:salesperson_list"
+    table = tables.SALESPEOPLE
