@@ -70,6 +70,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses the pages (WhiteNoise above sends the static files it compressed at
+    # collectstatic itself). BREACH: Django masks the CSRF token anew in every response; the one
+    # other secret a page shows, a new API key, is only on the answer to a POST that needs it.
+    "django.middleware.gzip.GZipMiddleware",
     "config.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
