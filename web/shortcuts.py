@@ -116,14 +116,18 @@ LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
 def list_rows(user: User, opportunities: Iterable[Opportunity]) -> list[Opportunity]:
     """Opportunities as the shared table's rows: their commands and links worked out.
 
-    Whether their cycles have stages (what "activate" depends on) is read once for the page,
-    and only when a row is on no stage yet.
+    The stages of their cycles (whether there are any, what "activate" depends on; the stage
+    "Next" goes to, `next_stage`) are read once for the page, whatever its rows.
     """
     rows = list(opportunities)
-    has_stages = services.has_stages_by_cycle(rows)
+    stages = services.stages_by_cycle(rows)
     for opportunity in rows:
-        opportunity.commands = row_commands(
-            user, opportunity, has_stages=has_stages.get(opportunity.sales_cycle_id)
+        cycle_stages = stages.get(opportunity.sales_cycle_id, [])
+        opportunity.commands = row_commands(user, opportunity, has_stages=bool(cycle_stages))
+        opportunity.next_stage = (
+            services.next_stage(opportunity, cycle_stages)
+            if "update" in opportunity.commands
+            else None
         )
     add_row_links(rows)
     return rows

@@ -112,6 +112,29 @@ def has_stages_by_cycle(opportunities: Iterable[Opportunity]) -> dict[int, bool]
     return {cycle: cycle in staged for cycle in needed}
 
 
+def stages_by_cycle(opportunities: Iterable[Opportunity]) -> dict[int, list[SalesCycleStage]]:
+    """The stages of each cycle of these opportunities, in stage order: one query for a whole
+    page, whatever its rows (a list's rows say where "Next" goes, and whether they can be
+    activated). A cycle without stages maps to an empty list."""
+    needed = {opportunity.sales_cycle_id for opportunity in opportunities}
+    if not needed:
+        return {}
+    found: dict[int, list[SalesCycleStage]] = {cycle: [] for cycle in needed}
+    for stage in SalesCycleStage.objects.filter(sales_cycle_id__in=needed).order_by(
+        "sales_cycle_id", "stage"
+    ):
+        found[stage.sales_cycle_id].append(stage)
+    return found
+
+
+def next_stage(opportunity: Opportunity, stages: list[SalesCycleStage]) -> SalesCycleStage | None:
+    """Where "Next" takes the opportunity (`stages`: its cycle's, in stage order), if it is
+    offered: the stage right after the current one. None on the last stage, when not started
+    or closed."""
+    targets = available_actions(opportunity, stages=stages).get(UpdateAction.NEXT)
+    return targets[0] if targets else None
+
+
 def offered(
     opportunity: Opportunity,
     *,

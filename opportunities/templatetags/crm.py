@@ -273,9 +273,12 @@ class ActionButtons:
                 self.formats[command.posted],
                 url=self.urls[command.name](opportunity.number),
                 version=opportunity.version,
-                **self.values[command.name],
                 # One primary button: after "Next", Update is a secondary one.
-                **(self.after_next if after_next and command.name == "update" else {}),
+                **(
+                    self.values[command.name] | self.after_next
+                    if after_next and command.name == "update"
+                    else self.values[command.name]
+                ),
             )
             for command in COMMANDS
             if command.name in commands
@@ -322,7 +325,8 @@ ROW = (
     ' title="{salesperson_name}">{salesperson}</a></td>'
     '<td class="cell-status">{status}</td>'
     '<td data-label="{label_stage}">{stage}</td>'
-    '<td class="text-nowrap" data-label="{label_close_date}">{close_date}{overdue}</td>'
+    '<td data-label="{label_close_date}">'
+    '<span class="text-nowrap">{close_date}</span>{overdue}</td>'
     '<td class="num" data-label="{label_estimated_value}">{estimated_value}</td>'
     '<td class="num" data-label="{label_current_value}">{current_value}</td>'
     '<td class="text-nowrap" data-label="{label_document}">{document}</td>'

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Prefetch
 from django.views.generic import DetailView
 
-from opportunities import permissions
+from opportunities import permissions, services
 from opportunities.models import Opportunity, OpportunityEntry
 from web.shortcuts import LIST_RELATED
 
@@ -29,7 +29,13 @@ class OpportunityDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         opportunity = self.object
-        context["commands"] = permissions.row_commands(self.request.user, opportunity)
+        # The cycle's stages, read once: whether it can be activated, and where "Next" goes.
+        stages = services.stages_by_cycle([opportunity])[opportunity.sales_cycle_id]
+        commands = permissions.row_commands(self.request.user, opportunity, has_stages=bool(stages))
+        context["commands"] = commands
+        opportunity.next_stage = (
+            services.next_stage(opportunity, stages) if "update" in commands else None
+        )
         context["entries"] = opportunity.entries.all()
         quote = opportunity.quote
         context["quote_open"] = quote is not None and quote.is_open
