@@ -1,135 +1,34 @@
-"""Opportunities, their ledger of entries, close codes, quotes and sales orders.
-
-The state of an opportunity changes only through `opportunities.services`; the models hold the
-data, the database constraints and the reads.
-"""
+"""The opportunity and its reads: filters, figures, states."""
 
 import datetime
 from decimal import Decimal
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Avg, Count, Q, Sum
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Contact, Customer, Salesperson
+from contacts.models import Contact, Salesperson
 from numbering.models import Numbered
-from protection.models import SetupProtection
+from opportunities.models.choices import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ZERO,
+    OpportunityPriority,
+    OpportunityStatus,
+    UpdateAction,
+    money_field,
+    probability_field,
+)
 from salescycles.models import SalesCycle, SalesCycleStage, percent_check, percent_field
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-ZERO = Decimal(0)
-
-
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
-    return models.DecimalField(verbose_name, **MONEY, default=ZERO, **kwargs)
-
-
-def probability_field(verbose_name) -> models.DecimalField:
-    # chances x completed / 100 has at most four decimals; six keep every method exact.
-    return models.DecimalField(verbose_name, max_digits=10, decimal_places=6, default=ZERO)
-
-
-# The choices live at module level so that the constraints of the models' own `Meta` can name
-# them (a nested class's body does not see its model's); each model names them as its own too.
-
-
-class CloseCodeType(models.TextChoices):
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
-class OpportunityPriority(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-
-
-class OpportunityStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
-OPEN_STATUSES = (OpportunityStatus.NOT_STARTED, OpportunityStatus.IN_PROGRESS)
-CLOSED_STATUSES = (OpportunityStatus.WON, OpportunityStatus.LOST)
-
-
-class UpdateAction(models.TextChoices):
-    """The actions of the update dialog (SPEC 3.4), in the order it lists them. The entry
-    records what came of one (`EntryAction`): a skip to the next stage is recorded as next."""
-
-    FIRST = "first", _("First")
-    NEXT = "next", _("Next")
-    SKIP = "skip", _("Skip")
-    PREVIOUS = "previous", _("Previous")
-    JUMP = "jump", _("Jump")
-    UPDATE = "update", _("Update")
-
-
-class EntryAction(models.TextChoices):
-    FIRST = "first", _("First")
-    NEXT = "next", _("Next")
-    PREVIOUS = "previous", _("Previous")
-    UPDATED = "updated", _("Updated")
-    JUMPED = "jumped", _("Jumped")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-
-
-class CloseOpportunityCode(SetupProtection, models.Model):
-    """Why an opportunity was won or lost."""
-
-    Type = CloseCodeType
-
-    code = models.CharField(_("code"), max_length=10, unique=True)
-    description = models.CharField(_("description"), max_length=100)
-    type = models.CharField(_("type"), max_length=4, choices=Type)
-
-    class Meta:
-        verbose_name = _("close opportunity code")
-        verbose_name_plural = _("close opportunity codes")
-        ordering = ["type", "code"]
-        constraints = [
-            models.CheckConstraint(condition=Q(code=Upper("code")), name="close_code_upper_case"),
-            models.CheckConstraint(
-                condition=Q(type__in=CloseCodeType.values), name="close_code_type"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.description}"
-
-    def clean(self) -> None:
-        self.code = (self.code or "").upper()
-
-    def unique_error_message(self, model_class, unique_check):
-        """A code taken already, in our words (the close dialog and the admin show it) rather
-        than Django's "with this Code already exists"."""
-        if tuple(unique_check) == ("code",):
-            return ValidationError(
-                _("Close opportunity code %(code)s already exists."),
-                code="unique",
-                params={"code": self.code},
-            )
-        return super().unique_error_message(model_class, unique_check)
-
-    def deletion_refusal(self) -> str | None:
-        if self.entries.exists():
-            return _(
-                "Close code %(code)s is used by opportunity entries and cannot be deleted."
-            ) % {"code": self.code}
-        return None
-
-    def statistics(self) -> dict:
-        return {"opportunities": self.entries.filter(active=True).count()}
+if TYPE_CHECKING:
+    from opportunities.models.documents import Quote
+    from opportunities.models.entries import OpportunityEntry
 
 
 class BatchFilters(TypedDict, total=False):
@@ -420,7 +319,7 @@ class Opportunity(Numbered):
     @property
     def open_quote(self) -> "Quote | None":
         """The linked quote while it is open (it defaults values and is required by stages)."""
-        if self.quote_id is not None and self.quote.status == Quote.Status.OPEN:
+        if self.quote_id is not None and self.quote.status == self.quote.Status.OPEN:
             return self.quote
         return None
 
@@ -482,245 +381,3 @@ class Opportunity(Numbered):
         if not self.closed:
             raise ValidationError(_("You can only delete closed opportunities."), code="not_closed")
         return super().delete(*args, **kwargs)
-
-
-class OpportunityEntry(models.Model):
-    """The ledger: one row per action on an opportunity, never edited afterwards.
-
-    Only the deactivation of the previous row and, when an order is made from the quote of a
-    won opportunity, the closing entry's current value change later.
-    """
-
-    Action = EntryAction
-
-    opportunity = models.ForeignKey(
-        Opportunity,
-        verbose_name=_("opportunity"),
-        on_delete=models.DB_CASCADE,
-        related_name="entries",
-    )
-    sales_cycle = models.ForeignKey(
-        SalesCycle, verbose_name=_("sales cycle"), on_delete=models.DO_NOTHING, related_name="+"
-    )
-    stage = models.ForeignKey(
-        SalesCycleStage,
-        verbose_name=_("stage"),
-        on_delete=models.DB_SET_NULL,
-        null=True,
-        blank=True,
-        related_name="entries",
-    )
-    stage_description = models.CharField(_("stage description"), max_length=100, blank=True)
-    previous_stage = models.PositiveIntegerField(_("previous stage"), null=True, blank=True)
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        on_delete=models.DO_NOTHING,
-        related_name="opportunity_entries",
-    )
-    salesperson = models.ForeignKey(
-        Salesperson,
-        verbose_name=_("salesperson"),
-        on_delete=models.DO_NOTHING,
-        related_name="opportunity_entries",
-    )
-    date_of_change = models.DateField(_("date of change"))
-    active = models.BooleanField(_("active"), default=True)
-    date_closed = models.DateField(_("date closed"), null=True, blank=True)
-    days_open = models.PositiveIntegerField(_("days open"), default=0)
-    action_taken = models.CharField(_("action taken"), max_length=8, choices=Action)
-    estimated_value = money_field(_("estimated value"))
-    calcd_current_value = money_field(_("current value"))
-    completed = percent_field(_("completed %"))
-    chances_of_success = percent_field(_("chances of success %"))
-    probability = probability_field(_("probability %"))
-    close_code = models.ForeignKey(
-        CloseOpportunityCode,
-        verbose_name=_("close code"),
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="entries",
-    )
-    estimated_close_date = models.DateField(_("estimated closing date"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("opportunity entry")
-        verbose_name_plural = _("opportunity entries")
-        ordering = ["-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["opportunity"],
-                condition=Q(active=True),
-                name="one_active_entry_per_opportunity",
-            ),
-            models.CheckConstraint(
-                condition=Q(estimated_value__gte=0), name="entry_estimated_value_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(calcd_current_value__gte=0), name="entry_current_value_positive"
-            ),
-            percent_check("chances_of_success", "entry_chances_percent"),
-            percent_check("completed", "entry_completed_percent"),
-            percent_check("probability", "entry_probability_percent"),
-            models.CheckConstraint(
-                condition=Q(action_taken__in=EntryAction.values),
-                name="entry_action_valid",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["opportunity", "-id"], name="entry_opportunity_idx"),
-            models.Index(fields=["close_code"], name="entry_close_code_idx"),
-            models.Index(fields=["stage"], name="entry_stage_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.opportunity_id} {self.get_action_taken_display()} {self.date_of_change}"
-
-    @property
-    def is_closing(self) -> bool:
-        return self.action_taken in (self.Action.WON, self.Action.LOST)
-
-
-class SalesDocument(Numbered):
-    """What quotes and orders share: a number, a date and lines with a total."""
-
-    order_date = models.DateField(_("order date"))
-
-    class Meta:
-        abstract = True
-        ordering = ["-number"]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def total(self) -> Decimal:
-        return document_total(self.lines.all())
-
-
-class Quote(SalesDocument):
-    """A sales quote made from an opportunity; it becomes an order when the customer agrees."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CONVERTED = "converted", _("Converted to order")
-
-    number_series = "SQ"
-
-    contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="quotes"
-    )
-    customer = models.ForeignKey(
-        Customer,
-        verbose_name=_("customer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="quotes",
-    )
-    salesperson = models.ForeignKey(
-        Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="quotes"
-    )
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
-
-    class Meta(SalesDocument.Meta):
-        verbose_name = _("quote")
-        verbose_name_plural = _("quotes")
-
-    def get_absolute_url(self) -> str:
-        return reverse("opportunities:quote_detail", args=[self.number])
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == self.Status.OPEN
-
-
-class SalesOrder(SalesDocument):
-    """A customer's order, made from a quote."""
-
-    number_series = "SO"
-
-    quote = models.OneToOneField(
-        Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="order"
-    )
-    contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="orders"
-    )
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
-    )
-    salesperson = models.ForeignKey(
-        Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="orders"
-    )
-
-    class Meta(SalesDocument.Meta):
-        verbose_name = _("sales order")
-        verbose_name_plural = _("sales orders")
-
-    def get_absolute_url(self) -> str:
-        return reverse("opportunities:order_detail", args=[self.number])
-
-
-def document_total(lines) -> Decimal:
-    """Sum of quantity x unit price, excluding VAT, rounded to the cent."""
-    return sum((line.amount for line in lines), ZERO).quantize(Decimal("0.01"))
-
-
-class DocumentLine(models.Model):
-    """A line of a quote or an order."""
-
-    line_no = models.PositiveIntegerField(_("line"), default=10000)
-    description = models.CharField(_("description"), max_length=100)
-    quantity = models.DecimalField(
-        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    unit_price = models.DecimalField(_("unit price"), **MONEY, validators=[MinValueValidator(0)])
-
-    class Meta:
-        abstract = True
-        ordering = ["line_no", "pk"]
-
-    def __str__(self) -> str:
-        return self.description
-
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
-
-
-class QuoteLine(DocumentLine):
-    quote = models.ForeignKey(
-        Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines"
-    )
-
-    class Meta(DocumentLine.Meta):
-        verbose_name = _("quote line")
-        verbose_name_plural = _("quote lines")
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="quote_line_quantity"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="quote_line_price"),
-        ]
-
-
-class SalesOrderLine(DocumentLine):
-    order = models.ForeignKey(
-        SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
-    )
-
-    class Meta(DocumentLine.Meta):
-        verbose_name = _("order line")
-        verbose_name_plural = _("order lines")
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="order_line_quantity"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="order_line_price"),
-        ]
