@@ -153,6 +153,7 @@ def more_cards(scope: Scope, stage_id: int, cursor: str, *, per_column: int = PE
 class Move:
     target: str  # a column's key
     label: str
+    next: bool = False  # the stage "Next" goes to: the menu says "Next: <stage>", as the list
 
 
 def prepare_cards(user, cards, stages: list[SalesCycleStage], today: datetime.date) -> None:
@@ -179,7 +180,8 @@ def moves_of(card: Opportunity, stages: list[SalesCycleStage]) -> list[Move]:
         for stage in actions.get(action, []):
             targets[stage.pk] = stage
     ordered = sorted(targets.values(), key=lambda stage: stage.stage)
-    return [Move(str(stage.pk), stage.description) for stage in ordered]
+    following = {stage.pk for stage in actions.get(UpdateAction.NEXT, [])}
+    return [Move(str(stage.pk), stage.description, next=stage.pk in following) for stage in ordered]
 
 
 # --- a drop -------------------------------------------------------------------------------------

@@ -119,13 +119,15 @@ def board_cards(context, cards) -> str:
         "create_quote": _("Create quote"),
     }
 
+    next_label, move_label = _("Next: %(stage)s"), pgettext("board", "Move to %(stage)s")
+
     def menu(card) -> str:
         buttons = join(
             MOVE_BUTTON,
             (
                 {
                     "target": move.target,
-                    "label": pgettext("board", "Move to %(stage)s") % {"stage": move.label},
+                    "label": (next_label if move.next else move_label) % {"stage": move.label},
                 }
                 for move in card.moves
             ),

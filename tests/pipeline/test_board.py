@@ -216,7 +216,10 @@ def test_the_menu_offers_the_moves_the_rules_allow_and_the_rows_commands(client,
     assert targets == [str(fx.stages[n].pk) for n in (2, 3, 4)]  # not 5: Presentation
     assert {"update", "close", "create_quote"} <= card.commands
     content = response.content.decode()
-    assert "Move to Needs" in content and "Close as won" in content and "Update" in content
+    # The next stage as the list and the card say it, the others as moves.
+    assert "Next: Needs" in content and "Move to Proposal" in content
+    assert "Move to Needs" not in content
+    assert "Close as won" in content and "Update" in content
 
 
 def test_load_more_walks_a_column_by_closing_date_then_id(client, fx, monkeypatch):
