@@ -1,8 +1,9 @@
 """Reading the figures: from the summaries, or from the opportunities themselves.
 
 `read` answers every figure of one sales cycle under the board's filters. Filters the
-summaries are kept by (salesperson, priority) read them: a handful of rows per stage or month,
-whatever the number of opportunities. A contact or a search reads the opportunities that match
+summaries are kept by (salesperson, priority) read them, rolled up over the filters not set:
+a row per stage, month or close code, whatever the number of opportunities (the win rates a
+row per salesperson and month). A contact or a search reads the opportunities that match
 (the list's own filters decide which), through their indexes.
 
 Before reading, `prepare` builds the summaries when they are not built (after a migration or a
@@ -21,7 +22,7 @@ from psycopg import errors
 
 from opportunities.models import Opportunity, OpportunityEntry
 from pipeline import sql
-from pipeline.models import FigureKind
+from pipeline.models import ALL_PRIORITIES, ALL_SALESPEOPLE, FigureKind
 
 # Changes are folded into the totals once there are more than this many.
 FOLD_AT = 500
@@ -172,14 +173,26 @@ def fold() -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 GROUPS = {
-    # name: (kind, the key column, whether the outcome splits it, whether the period applies)
-    "stages": (FigureKind.STAGE, "stage_id", False, False),
-    "stays": (FigureKind.STAY, "stage_id", False, False),
-    "forecast": (FigureKind.FORECAST, "month", False, False),
-    "closed_by_month": (FigureKind.CLOSED, "month", True, True),
-    "closed_by_salesperson": (FigureKind.CLOSED, "salesperson_id", True, True),
-    "closed_by_code": (FigureKind.CLOSED, "close_code_id", True, True),
+    # name: (the key column, whether the outcome splits it)
+    "stages": ("stage_id", False),
+    "stays": ("stage_id", False),
+    "forecast": ("month", False),
+    "closed_by_month": ("month", True),
+    "closed_by_salesperson": ("salesperson_id", True),
+    "closed_by_code": ("close_code_id", True),
 }
+# The summary rows each figure is summed from: name -> kind (the closed ones in the period).
+SOURCES = {
+    "stages": FigureKind.STAGE,
+    "stays": FigureKind.STAY,
+    "forecast": FigureKind.FORECAST,
+    "closed_by_month": FigureKind.CLOSED,
+    "closed_by_code": FigureKind.CLOSED,
+}
+SELECTED = (
+    "salesperson_id, stage_id, month, outcome, close_code_id, count, estimated_cents, "
+    "current_cents, days"
+)
 
 
 def read(scope: Scope, groups=tuple(GROUPS)) -> Figures:
@@ -189,51 +202,69 @@ def read(scope: Scope, groups=tuple(GROUPS)) -> Figures:
     return figures
 
 
+def _ranges(scope: Scope, groups) -> dict[int, tuple[str, list]]:
+    """Per kind read, the summary rows under the filters: the rolled-up ones where a filter is
+    not set, so that a kind reads a row per stage or month (and close code), or, for the win
+    rates of every salesperson, a row per salesperson and month."""
+    salesperson = ALL_SALESPEOPLE if scope.salesperson_id is None else scope.salesperson_id
+    priority = scope.priority or ALL_PRIORITIES
+    period = [scope.month_from, scope.month_to]
+    ranges = {}
+    for name in groups:
+        kind = SOURCES.get(name)
+        if name == "closed_by_salesperson":
+            if scope.salesperson_id is None:
+                ranges[FigureKind.CLOSED_BY_SALESPERSON] = (
+                    "priority = %s AND month BETWEEN %s AND %s AND salesperson_id <> %s",
+                    [priority, *period, ALL_SALESPEOPLE],
+                )
+                continue
+            kind = FigureKind.CLOSED  # one salesperson: the closed rows are theirs
+        condition, params = "salesperson_id = %s AND priority = %s", [salesperson, priority]
+        if kind == FigureKind.CLOSED:
+            condition += " AND stage_id = 0 AND month BETWEEN %s AND %s"
+            params += period
+        ranges[kind] = (condition, params)
+    return ranges
+
+
 def _summarised(scope: Scope, groups) -> Figures:
     """The figures from the totals and the changes, in one statement (one snapshot)."""
-    where, params = ["sales_cycle_id = %s"], [scope.sales_cycle_id]
-    if scope.salesperson_id is not None:
-        where.append("salesperson_id = %s")
-        params.append(scope.salesperson_id)
-    if scope.priority:
-        where.append("priority = %s")
-        params.append(scope.priority)
-    condition = " AND ".join(where)
-    selected = (
-        "kind, salesperson_id, stage_id, month, outcome, close_code_id, count, "
-        "estimated_cents, current_cents, days"
-    )
-    # One index range per kind read (cycle, kind, month): the closed figures only within the
-    # period, the others whole.
-    ranges, range_params = [], []
-    for kind in sorted({GROUPS[name][0] for name in groups}):
-        period = " AND month BETWEEN %s AND %s" if kind == FigureKind.CLOSED else ""
+    ranges = _ranges(scope, groups)
+    parts, params = [], []
+    for kind, (condition, values) in sorted(ranges.items()):
         for table in (sql.FIGURE, sql.CHANGE):
-            ranges.append(
-                f"SELECT {selected} FROM {table} WHERE {condition} AND kind = {int(kind)}{period}"
+            parts.append(
+                f"SELECT {int(kind)} AS kind, {SELECTED} FROM {table} "
+                f"WHERE sales_cycle_id = %s AND kind = {int(kind)} AND {condition}"
             )
-            range_params += params
-            if period:
-                range_params += [scope.month_from, scope.month_to]
-    parts = []
+            params += [scope.sales_cycle_id, *values]
+    sums = "SUM(count), SUM(estimated_cents), SUM(current_cents), SUM(days)"
+    selects = []
     for name in groups:
-        kind, key, by_outcome, _in_period = GROUPS[name]
+        key, by_outcome = GROUPS[name]
+        kind = SOURCES.get(name)
+        if kind is None:
+            kind = (
+                FigureKind.CLOSED_BY_SALESPERSON
+                if FigureKind.CLOSED_BY_SALESPERSON in ranges
+                else FigureKind.CLOSED
+            )
         outcome = "outcome" if by_outcome else "''"
-        parts.append(
-            f"SELECT '{name}', {key}, {outcome}, SUM(count), SUM(estimated_cents), "
-            f"SUM(current_cents), SUM(days) FROM f WHERE kind = {int(kind)} "
+        selects.append(
+            f"SELECT '{name}', {key}, {outcome}, {sums} FROM f WHERE kind = {int(kind)} "
             f"GROUP BY {key}{', outcome' if by_outcome else ''}"
         )
-    statement = f"WITH f AS ({' UNION ALL '.join(ranges)}) " + " UNION ALL ".join(parts)
+    statement = f"WITH f AS ({' UNION ALL '.join(parts)}) " + " UNION ALL ".join(selects)
     figures = Figures()
     with connection.cursor() as cursor:
-        cursor.execute(statement, range_params)
-        for name, key, outcome, *sums in cursor.fetchall():
-            found = _sums(*sums)
+        cursor.execute(statement, params)
+        for name, key, outcome, *found in cursor.fetchall():
+            found = _sums(*found)
             if not (found.count or found.estimated or found.current or found.days):
                 continue
             target = getattr(figures, name)
-            target[(int(key), outcome) if GROUPS[name][2] else int(key)] = found
+            target[(int(key), outcome) if GROUPS[name][1] else int(key)] = found
     return figures
 
 

@@ -7,6 +7,11 @@ the changes folded into it; a page reads `Figure` and `FigureChange` together, i
 statement. `FigureState` says the totals are built: a TRUNCATE of the opportunities or entries
 (a bulk load) marks them stale, and the next read builds everything again from the data.
 
+Each figure is kept by salesperson and priority (the board's and the dashboard's filters) and
+also rolled up over them: a row whose salesperson is `ALL_SALESPEOPLE` sums every salesperson,
+one whose priority is `ALL_PRIORITIES` every priority. A page without those filters reads the
+rolled-up rows (a few per stage or month), not one per salesperson and priority.
+
 Amounts are whole cents, so that sums are exact on SQLite too.
 """
 
@@ -22,6 +27,14 @@ class FigureKind(models.IntegerChoices):
     CLOSED = 3
     # Finished stays on a stage (inactive stage entries): how many and their days open.
     STAY = 4
+    # Closed opportunities by salesperson, month closed and outcome (whatever the close code):
+    # the win rates, kept by salesperson and rolled up over priorities only.
+    CLOSED_BY_SALESPERSON = 5
+
+
+# The key of a row rolled up over every salesperson, over every priority.
+ALL_SALESPEOPLE = 0
+ALL_PRIORITIES = "*"
 
 
 class FigureColumns(models.Model):
@@ -30,8 +43,8 @@ class FigureColumns(models.Model):
     kind = models.PositiveSmallIntegerField(choices=FigureKind)
     # The opportunity's, as the list filters it (not the entry's).
     sales_cycle_id = models.BigIntegerField()
-    salesperson_id = models.BigIntegerField()
-    priority = models.CharField(max_length=6)
+    salesperson_id = models.BigIntegerField()  # ALL_SALESPEOPLE: rolled up over them
+    priority = models.CharField(max_length=6)  # ALL_PRIORITIES: rolled up over them
     stage_id = models.BigIntegerField(default=0)  # 0: none
     month = models.IntegerField(default=0)  # YYYYMM, 0: none
     outcome = models.CharField(max_length=4, default="")
@@ -63,8 +76,13 @@ class Figure(FigureColumns):
     class Meta:
         constraints = [models.UniqueConstraint(fields=FigureColumns.KEY, name="figure_key")]
         indexes = [
-            # A cycle's figures of a kind; the closed ones by month, for the period.
-            models.Index(fields=["sales_cycle_id", "kind", "month"], name="figure_cycle_month_idx")
+            # The win rates of a cycle: every salesperson's rows of a priority (or of all) in
+            # the period. (The key's own index serves the other reads: kind, cycle,
+            # salesperson, priority, stage, then months.)
+            models.Index(
+                fields=["sales_cycle_id", "kind", "priority", "month"],
+                name="figure_cycle_priority_idx",
+            )
         ]
 
     def __str__(self) -> str:

@@ -14,9 +14,20 @@ Which writes change what:
   priority, so a change of those moves its entries' figures too.
 The application writes entries active and deactivates them later; an inactive entry written
 directly (a bulk load) is only counted by a full build, which a bulk load's TRUNCATE asks for.
+
+Every row is also rolled up (`ROLLUPS`): over the salespeople, over the priorities, over both,
+and the closed ones by salesperson without their close code. The triggers append a change's
+roll-ups with it, in the same statement, so they stay exactly the sums of the rows they roll up.
 """
 
-from pipeline.models import Figure, FigureChange, FigureKind, FigureState
+from pipeline.models import (
+    ALL_PRIORITIES,
+    ALL_SALESPEOPLE,
+    Figure,
+    FigureChange,
+    FigureKind,
+    FigureState,
+)
 
 OPPORTUNITY = "opportunities_opportunity"
 ENTRY = "opportunities_opportunityentry"
@@ -115,19 +126,70 @@ def entry_figures(d: Dialect, entries: str, dimensions: str | None, sign: str) -
         {frm} NOT {d.true("e.active")} AND e.stage_id IS NOT NULL"""
 
 
+# What each kept row is also filed under: (its kind, the kind filed, rolled up over the
+# salespeople, over the priorities, keeping its close code). The first four of each kind are
+# the row itself and its roll-ups; the win rates keep the salesperson and drop the close code.
+ROLLUPS = [
+    *(
+        (kind, kind, salespeople, priorities, True)
+        for kind in (FigureKind.STAGE, FigureKind.FORECAST, FigureKind.CLOSED, FigureKind.STAY)
+        for salespeople in (False, True)
+        for priorities in (False, True)
+    ),
+    (FigureKind.CLOSED, FigureKind.CLOSED_BY_SALESPERSON, False, False, False),
+    (FigureKind.CLOSED, FigureKind.CLOSED_BY_SALESPERSON, False, True, False),
+]
+
+
+def _is_row_itself(rollup) -> bool:
+    source, target, salespeople, priorities, by_code = rollup
+    return source == target and not salespeople and not priorities and by_code
+
+
+def rolled_up(rows: str, *, itself: bool = True) -> str:
+    """The rows (by key, with their sums) filed under each of their `ROLLUPS`; without
+    `itself`, only under the roll-ups."""
+    mapping = " UNION ALL ".join(
+        f"SELECT {int(source)} AS source, {int(target)} AS target, {int(salespeople)} AS "
+        f"all_salespeople, {int(priorities)} AS all_priorities, {int(by_code)} AS by_code"
+        for source, target, salespeople, priorities, by_code in ROLLUPS
+        if itself or not _is_row_itself((source, target, salespeople, priorities, by_code))
+    )
+    return f"""
+        SELECT r.target AS kind, f.sales_cycle_id AS sales_cycle_id,
+               CASE WHEN r.all_salespeople = 1 THEN {ALL_SALESPEOPLE}
+                    ELSE f.salesperson_id END AS salesperson_id,
+               CASE WHEN r.all_priorities = 1 THEN '{ALL_PRIORITIES}'
+                    ELSE f.priority END AS priority,
+               f.stage_id AS stage_id, f.month AS month, f.outcome AS outcome,
+               CASE WHEN r.by_code = 1 THEN f.close_code_id ELSE 0 END AS close_code_id,
+               f.count AS count, f.estimated_cents AS estimated_cents,
+               f.current_cents AS current_cents, f.days AS days
+        FROM ({rows}) AS f JOIN ({mapping}) AS r ON r.source = f.kind"""
+
+
+def _by_key(rows: str) -> str:
+    return f"""
+        SELECT {KEY}, SUM(count) AS count, SUM(estimated_cents) AS estimated_cents,
+               SUM(current_cents) AS current_cents, SUM(days) AS days
+        FROM ({rows}) AS figures GROUP BY {KEY}"""
+
+
 def append(rows: str) -> str:
-    """Append the rows' sums by key to the changes, leaving out what cancels out."""
+    """Append the rows' sums by key, and their roll-ups, to the changes, leaving out what
+    cancels out (the rows summed by key first: a bulk statement's few keys are rolled up)."""
     return f"""
         INSERT INTO {CHANGE} ({COLUMNS})
         SELECT {KEY}, SUM(count), SUM(estimated_cents), SUM(current_cents), SUM(days)
-        FROM ({rows}) AS figures
+        FROM ({rolled_up(_by_key(rows))}) AS figures
         GROUP BY {KEY}
         HAVING SUM(count) <> 0 OR SUM(estimated_cents) <> 0 OR SUM(current_cents) <> 0
             OR SUM(days) <> 0"""
 
 
 def build(vendor: str) -> list[str]:
-    """Every figure from the data: the totals replaced, the changes emptied, the state set."""
+    """Every figure from the data: the totals replaced (the rows, then their roll-ups from
+    them), the changes emptied, the state set."""
     d = Dialect(vendor)
     rows = (
         opportunity_figures(d, OPPORTUNITY, "1")
@@ -137,9 +199,9 @@ def build(vendor: str) -> list[str]:
     return [
         f"DELETE FROM {CHANGE}",
         f"DELETE FROM {FIGURE}",
+        f"INSERT INTO {FIGURE} ({COLUMNS}) {_by_key(rows)}",
         f"""INSERT INTO {FIGURE} ({COLUMNS})
-            SELECT {KEY}, SUM(count), SUM(estimated_cents), SUM(current_cents), SUM(days)
-            FROM ({rows}) AS figures GROUP BY {KEY}""",
+            {_by_key(rolled_up(f"SELECT {COLUMNS} FROM {FIGURE}", itself=False))}""",
         f"DELETE FROM {STATE}",
         f"INSERT INTO {STATE} (built_at, stale) VALUES (CURRENT_TIMESTAMP, false)",
     ]

@@ -23,7 +23,13 @@ from opportunities.models import (
     Quote,
     SalesOrder,
 )
-from pipeline.models import Figure, FigureChange, FigureKind
+from pipeline.models import (
+    ALL_PRIORITIES,
+    ALL_SALESPEOPLE,
+    Figure,
+    FigureChange,
+    FigureKind,
+)
 from salescycles import demo
 from salescycles.models import SalesCycle
 
@@ -201,6 +207,21 @@ def expected_rows() -> dict[tuple, tuple]:
             )
         if not e.active and e.stage_id is not None:
             add((FigureKind.STAY, *dims, e.stage_id, 0, "", 0), 1, days=e.days_open)
+    # Each row summed again over every salesperson, every priority, both; the closed ones
+    # also by salesperson whatever their close code.
+    for key, values in list(totals.items()):
+        kind, cycle, salesperson, priority, stage, month_, outcome, code = key
+        rolled = [
+            (kind, cycle, ALL_SALESPEOPLE, priority, stage, month_, outcome, code),
+            (kind, cycle, salesperson, ALL_PRIORITIES, stage, month_, outcome, code),
+            (kind, cycle, ALL_SALESPEOPLE, ALL_PRIORITIES, stage, month_, outcome, code),
+        ]
+        if kind == FigureKind.CLOSED:
+            by_salesperson = (FigureKind.CLOSED_BY_SALESPERSON, cycle, salesperson)
+            rolled.append((*by_salesperson, priority, 0, month_, outcome, 0))
+            rolled.append((*by_salesperson, ALL_PRIORITIES, 0, month_, outcome, 0))
+        for other in rolled:
+            add(other, *values)
     return {key: tuple(values) for key, values in totals.items() if any(values)}
 
 

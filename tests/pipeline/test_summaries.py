@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 
 from opportunities import services
-from opportunities.models import OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry
 from pipeline import figures
-from pipeline.models import Figure, FigureChange, FigureState
+from pipeline.figures import Scope
+from pipeline.models import ALL_PRIORITIES, ALL_SALESPEOPLE, Figure, FigureChange, FigureState
 from tests.pipeline.scenario import expected_rows, random_history, summary_rows
 
 pytestmark = pytest.mark.django_db
@@ -79,4 +80,28 @@ def test_a_truncate_marks_the_figures_stale_and_the_next_read_builds_them(fx):
     assert FigureState.objects.filter(stale=True).exists()
     figures.prepare()
     assert not FigureState.objects.filter(stale=True).exists()
+    assert summary_rows() == expected_rows()
+
+
+def test_figures_without_the_salesperson_and_priority_filters_read_only_rolled_up_rows(fx):
+    figures.build()
+    random_history(fx, 61, steps=60)
+    figures.fold()
+    scope = Scope(sales_cycle_id=fx.STD.pk, month_from=200001, month_to=299912, today=fx.today)
+    before = figures.read(scope)
+    assert before.stages and before.closed_by_salesperson and before.closed_by_code
+    # The rows of one salesperson and one priority are left out of such a read.
+    detailed = Figure.objects.exclude(salesperson_id=ALL_SALESPEOPLE).exclude(
+        priority=ALL_PRIORITIES
+    )
+    assert detailed.delete()[0] > 0
+    assert figures.read(scope) == before
+
+
+def test_a_bulk_statement_appends_its_rows_and_their_roll_ups_summed_by_key(fx):
+    figures.build()
+    random_history(fx, 71, steps=40)
+    figures.fold()
+    Opportunity.objects.filter(sales_cycle=fx.STD).update(priority="high")
+    assert FigureChange.objects.filter(salesperson_id=ALL_SALESPEOPLE).exists()
     assert summary_rows() == expected_rows()
