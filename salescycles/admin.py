@@ -18,6 +18,17 @@ class StageFormSet(forms.BaseInlineFormSet):
                 form.add_error(None, reason)
                 raise forms.ValidationError(reason, code="protected")
 
+    def add_fields(self, form, index):
+        """Each input of a row is named by its column's header, "Delete" included: the table's
+        cells have no label of their own. A help text is the header's help icon
+        (admin/salescycles/stage_inline.html), which describes the input."""
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            if field.label and not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = field.label
+                if field.help_text:
+                    field.widget.attrs["aria-describedby"] = f"{self.prefix}-{name}-help"
+
 
 class StageForm(forms.ModelForm):
     """A stage as a row of its cycle's page: inputs as wide as their values, so that the seven
@@ -38,6 +49,7 @@ class StageInline(admin.TabularInline):
     form = StageForm
     formset = StageFormSet
     classes = ["stage-inline"]
+    template = "admin/salescycles/stage_inline.html"
     fields = [
         "stage",
         "description",
