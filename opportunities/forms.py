@@ -172,6 +172,29 @@ def _choices(queryset, field: str, empty_label) -> list:
     return [("", empty_label), *((getattr(obj, field), str(obj)) for obj in queryset)]
 
 
+# An update action as the dialog offers it, saying where it goes.
+ACTION_TO = {
+    UpdateAction.FIRST: _("First: %(stage)s"),
+    UpdateAction.NEXT: _("Next: %(stage)s"),
+    UpdateAction.PREVIOUS: _("Previous: %(stage)s"),
+    UpdateAction.UPDATE: _("Update: %(stage)s"),
+}
+ACTION_RANGE = {
+    UpdateAction.SKIP: _("Skip: %(first)s to %(last)s"),
+    UpdateAction.JUMP: _("Jump: %(first)s to %(last)s"),
+}
+
+
+def action_choice(action: UpdateAction, targets: list) -> str:
+    """The action and its target stages: "Next: Proposal", "Skip: Proposal to Signing"."""
+    if len(targets) == 1 and action in ACTION_TO:
+        return ACTION_TO[action] % {"stage": targets[0].description}
+    if len(targets) > 1 and action in ACTION_RANGE:
+        values = {"first": targets[0].description, "last": targets[-1].description}
+        return ACTION_RANGE[action] % values
+    return action.label
+
+
 class UpdateForm(VersionForm):
     """Update opportunity: the action, its target, and the figures of the new entry (3.4)."""
 
@@ -191,7 +214,9 @@ class UpdateForm(VersionForm):
         self.fields["to_stage"].widget.attrs.update(refresh_attrs(refresh_url))
         self.fields["to_stage"].queryset = opportunity.sales_cycle.stages.all()
         self.fields["action"].widget.choices = [
-            (action.value, action.label) for action in UpdateAction if action in actions
+            (action.value, action_choice(action, actions[action]))
+            for action in UpdateAction
+            if action in actions
         ]
         targets = actions.get(self.chosen_action(), [])
         # The target is asked for only when the action offers a choice (skip and jump).

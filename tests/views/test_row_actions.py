@@ -129,3 +129,18 @@ def test_the_update_dialog_opened_from_next_has_next_chosen(fx, client, opp_a):
     form = client.get(url, {"action": "next"}).context["form"]
     assert form.initial["action"] == UpdateAction.NEXT
     assert form.initial["chances_of_success"] == fx.stages[3].chances_of_success  # Proposal's
+
+
+def test_the_update_dialog_s_actions_say_where_each_goes(fx, client, opp_a):
+    move(opp_a, UpdateAction.NEXT)  # on Needs
+    url = reverse("opportunities:update", args=[opp_a.number])
+    choices = client.get(url).context["form"].fields["action"].widget.choices
+    assert [label for _value, label in choices] == [
+        "Next: Proposal",
+        "Skip: Proposal to Presentation",
+        "Previous: Initial",
+        "Update: Needs",
+    ]
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    content = client.get(url).content.decode()
+    assert '<option value="skip">Ignorer\u00a0: de Proposal à Presentation</option>' in content
