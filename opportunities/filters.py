@@ -21,7 +21,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Contact, Salesperson
+from contacts.pickers import ContactField, Picker, SalespersonField
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
 from salescycles.models import SalesCycle, SalesCycleStage
@@ -275,9 +275,20 @@ class FilterForm(forms.Form):
                 field.widget.attrs["class"] += " is-invalid"
 
 
+class ContactPickerFilter(django_filters.Filter):
+    """A contact by number, typed or picked (`contacts.pickers`)."""
+
+    field_class = ContactField
+
+
+class SalespersonPickerFilter(django_filters.Filter):
+    """A salesperson by code: a select while there are few (`contacts.pickers`)."""
+
+    field_class = SalespersonField
+
+
 # filter -> the rows of its select: queryset, the option's value, the label's columns.
 OPTION_ROWS = {
-    "salesperson": (Salesperson.objects.order_by("code"), "code", "code", "name"),
     "sales_cycle": (SalesCycle.objects.order_by("code"), "code", "code", "description"),
     "current_stage": (
         SalesCycleStage.objects.order_by("sales_cycle__code", "stage"),
@@ -302,21 +313,12 @@ class OpportunityFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=RememberedSelect,
     )
-    salesperson = django_filters.ModelChoiceFilter(
+    salesperson = SalespersonPickerFilter(
         label=_("Salesperson"),
-        queryset=Salesperson.objects.all(),
-        to_field_name="code",
         empty_label=_("All"),
-        widget=RememberedSelect,
+        widget=Picker(select=RememberedSelect()),
     )
-    contact = django_filters.ModelChoiceFilter(
-        label=_("Contact no."),
-        queryset=Contact.objects.all(),
-        to_field_name="number",
-        method="filter_contact",
-        widget=forms.TextInput(attrs={"placeholder": "CT000001"}),
-        error_messages={"invalid_choice": _("There is no contact with this number.")},
-    )
+    contact = ContactPickerFilter(label=_("Contact no."), method="filter_contact")
     sales_cycle = django_filters.ModelChoiceFilter(
         label=_("Sales cycle"),
         queryset=SalesCycle.objects.all(),

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
+from contacts.pickers import ContactField, SalespersonField
 from opportunities.models import CloseOpportunityCode, Opportunity, QuoteLine, UpdateAction
 from salescycles.models import SalesCycle
 
@@ -84,16 +85,9 @@ class OpportunityCreateForm(forms.Form):
     """New opportunity, optionally on the first stage with its three figures (SPEC 3.3)."""
 
     description = forms.CharField(label=_("Description"), max_length=100)
-    contact = forms.ModelChoiceField(
-        label=_("Contact"),
-        queryset=Contact.objects.select_related("company"),
-        to_field_name="number",
-    )
-    salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"),
-        queryset=Salesperson.objects.all(),
-        to_field_name="code",
-        required=False,
+    contact = ContactField(label=_("Contact"), queryset=Contact.objects.select_related("company"))
+    salesperson = SalespersonField(
+        label=_("Salesperson"), required=False, empty_label=_("The contact's salesperson")
     )
     sales_cycle = forms.ModelChoiceField(
         label=_("Sales cycle"), queryset=SalesCycle.objects.all(), to_field_name="code"
@@ -129,30 +123,26 @@ class OpportunityCreateForm(forms.Form):
         """`sole_salesperson`: the only one allowed (a salesperson creates for themselves)."""
         super().__init__(*args, **kwargs)
         self.sole_salesperson = sole_salesperson
-        # Only what may be chosen is listed; a blocked one typed in anyway reaches the service.
+        # Only what may be chosen is offered; a blocked one typed in anyway reaches the service.
+        salesperson = self.fields["salesperson"]
         if sole_salesperson is not None:
-            self.fields["salesperson"].initial = sole_salesperson.code
-            self.fields["salesperson"].widget.choices = [
-                (sole_salesperson.code, str(sole_salesperson))
-            ]
+            salesperson.initial = sole_salesperson.code
+            salesperson.empty_label = None
+            salesperson.offer(Salesperson.objects.filter(pk=sole_salesperson.pk))
         else:
-            self.fields["salesperson"].widget.choices = _choices(
-                Salesperson.objects.filter(blocked=False), "code", _("The contact's salesperson")
-            )
+            salesperson.offer(Salesperson.objects.filter(blocked=False), active_only=True)
         self.fields["sales_cycle"].widget.choices = _choices(
             SalesCycle.objects.filter(blocked=False), "code", BLANK_CHOICE_LABEL
         )
         if fixed_contact is not None:
             self.fields["contact"].initial = fixed_contact.number
             self.fields["contact"].disabled = True
-            self.fields["contact"].widget.choices = [(fixed_contact.number, str(fixed_contact))]
         if fixed_salesperson is not None:
-            self.fields["salesperson"].initial = fixed_salesperson.code
-            self.fields["salesperson"].disabled = True
-            self.fields["salesperson"].help_text = ""
-            self.fields["salesperson"].widget.choices = [
-                (fixed_salesperson.code, str(fixed_salesperson))
-            ]
+            salesperson.initial = fixed_salesperson.code
+            salesperson.disabled = True
+            salesperson.help_text = ""
+            salesperson.empty_label = None
+            salesperson.offer(Salesperson.objects.filter(pk=fixed_salesperson.pk))
 
     def clean_salesperson(self) -> Salesperson | None:
         salesperson = self.cleaned_data["salesperson"]
@@ -242,12 +232,8 @@ class EditForm(VersionForm):
 
     description = forms.CharField(label=_("Description"), max_length=100)
     priority = forms.ChoiceField(label=_("Priority"), choices=Opportunity.Priority.choices)
-    contact = forms.ModelChoiceField(
-        label=_("Contact"), queryset=Contact.objects.all(), to_field_name="number"
-    )
-    salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"), queryset=Salesperson.objects.all(), to_field_name="code"
-    )
+    contact = ContactField(label=_("Contact"))
+    salesperson = SalespersonField(label=_("Salesperson"), empty_label=None)
     sales_cycle = forms.ModelChoiceField(
         label=_("Sales cycle"), queryset=SalesCycle.objects.all(), to_field_name="code"
     )
@@ -255,23 +241,20 @@ class EditForm(VersionForm):
     def __init__(self, *args, opportunity: Opportunity, may_assign: bool, **kwargs):
         super().__init__(*args, **kwargs)
         started = opportunity.status != Opportunity.Status.NOT_STARTED
-        # Listed: what may be chosen, the current value (even when blocked since), and what was
+        # Offered: what may be chosen, the current value (even when blocked since), and what was
         # posted, so that a choice the rules refuse shows with its message. Required and always
         # filled in: no empty choice.
         if started:
-            company = opportunity.contact.company_contact
-            if company is None:  # a person without a company cannot be swapped
-                contacts = Q(pk=opportunity.contact_id)
-            else:
-                contacts = Q(pk=company.pk) | Q(company=company)
+            # Suggested: the contacts of its company (itself only, for a person without one).
+            self.fields["contact"].within_company(opportunity.contact)
             self.fields["contact"].help_text = _(
                 "The opportunity is started: another contact of the same company."
             )
-        else:
-            contacts = None  # every contact
-        self._list("contact", contacts)
         if may_assign:
-            self._list("salesperson", Q(blocked=False) | Q(pk=opportunity.salesperson_id))
+            offered = self._posted(
+                "salesperson", Q(blocked=False) | Q(pk=opportunity.salesperson_id)
+            )
+            self.fields["salesperson"].offer(Salesperson.objects.filter(offered), active_only=True)
         else:
             del self.fields["salesperson"]
         if started:
@@ -279,21 +262,22 @@ class EditForm(VersionForm):
         else:
             self._list("sales_cycle", Q(blocked=False) | Q(pk=opportunity.sales_cycle_id))
 
-    def _list(self, name: str, offered: Q | None) -> None:
-        """The options of a select: the rows `offered` (None: all) and the one posted."""
-        field = self.fields[name]
-        rows = field.queryset
-        if offered is not None and self.is_bound:
+    def _posted(self, name: str, offered: Q) -> Q:
+        """The rows `offered`, and the one posted."""
+        if self.is_bound:
             try:
-                posted = field.clean(self.data.get(self.add_prefix(name)))
+                posted = self.fields[name].clean(self.data.get(self.add_prefix(name)))
             except forms.ValidationError:  # unknown, or no value a column could hold
                 posted = None
             if posted is not None:
                 offered |= Q(pk=posted.pk)
-        if offered is not None:
-            rows = rows.filter(offered)
+        return offered
+
+    def _list(self, name: str, offered: Q) -> None:
+        """The options of a select: the rows `offered` and the one posted."""
+        field = self.fields[name]
         key = field.to_field_name
-        rows = rows.order_by(key)
+        rows = field.queryset.filter(self._posted(name, offered)).order_by(key)
         field.widget.choices = [(getattr(row, key), str(row)) for row in rows]
 
 
@@ -324,6 +308,11 @@ class CloseForm(VersionForm):
         self.fields["outcome"].widget.attrs.update(refresh_attrs(refresh_url))
         outcome = self.chosen_outcome()
         of_type = [code for code in codes if code.type == outcome]
+        # Marked required as the rules require them; the service refuses without, in its words.
+        self.fields["close_code"].rule_required = True
+        self.fields["sales_value"].rule_required = (
+            outcome == CloseOpportunityCode.Type.WON and quote_total is None
+        )
         self.fields["close_code"].widget.choices = [
             ("", BLANK_CHOICE_LABEL),
             *((code.code, f"{code.code} {code.description}") for code in of_type),
@@ -400,6 +389,7 @@ class MakeOrderForm(VersionForm):
             del self.fields["date_closed"]
             return
         won = CloseOpportunityCode.objects.filter(type=CloseOpportunityCode.Type.WON)
+        self.fields["close_code"].rule_required = True  # the service refuses without, in its words
         self.fields["close_code"].widget.choices = [
             ("", BLANK_CHOICE_LABEL),
             *((code.code, f"{code.code} {code.description}") for code in won),
@@ -413,20 +403,8 @@ class BatchDeleteForm(forms.Form):
     number_to = forms.CharField(label=_("Number to"), max_length=20, required=False)
     date_closed_from = date_field(_("Closed from"), required=False)
     date_closed_to = date_field(_("Closed to"), required=False)
-    salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"),
-        queryset=Salesperson.objects.all(),
-        to_field_name="code",
-        required=False,
-    )
-    contact = forms.ModelChoiceField(
-        label=_("Contact no."),
-        queryset=Contact.objects.all(),
-        to_field_name="number",
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "CT000001"}),
-        error_messages={"invalid_choice": _("There is no contact with this number.")},
-    )
+    salesperson = SalespersonField(label=_("Salesperson"), required=False)
+    contact = ContactField(label=_("Contact no."), required=False)
     sales_cycle = forms.ModelChoiceField(
         label=_("Sales cycle"),
         queryset=SalesCycle.objects.all(),

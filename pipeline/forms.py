@@ -7,7 +7,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import Contact, Salesperson
+from contacts.pickers import ContactField, SalespersonField
 from opportunities import permissions
 from opportunities.filters import OpportunityFilter
 from opportunities.models import Opportunity
@@ -47,21 +47,8 @@ class PipelineFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or description")}),
     )
-    salesperson = forms.ModelChoiceField(
-        label=_("Salesperson"),
-        queryset=Salesperson.objects.order_by("code"),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All"),
-    )
-    contact = forms.ModelChoiceField(
-        label=_("Contact no."),
-        queryset=Contact.objects.all(),
-        to_field_name="number",
-        required=False,
-        widget=forms.TextInput(attrs={"placeholder": "CT000001"}),
-        error_messages={"invalid_choice": _("There is no contact with this number.")},
-    )
+    salesperson = SalespersonField(label=_("Salesperson"), required=False, empty_label=_("All"))
+    contact = ContactField(label=_("Contact no."), required=False)
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,

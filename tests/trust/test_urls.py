@@ -61,6 +61,8 @@ GUARDS = {
     "opportunities:close_code_add": Guard("manager", "POST"),
     "opportunities:batch_delete": Guard("manager", "dialog"),
     "contacts:contact_list": READ,
+    "contacts:search": READ,
+    "contacts:salesperson_search": READ,
     "contacts:contact_detail": READ,
     "contacts:salesperson_list": READ,
     "contacts:salesperson_detail": READ,
