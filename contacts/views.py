@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from contacts.filters import ContactFilter, SalespersonFilter
 from contacts.models import Contact, Salesperson
 from opportunities import permissions, services
 from opportunities.models import Opportunity
+from web.paging import KeysetPagingMixin
 from web.shortcuts import (
     LIST_RELATED,
     ResultsPartialMixin,
@@ -29,16 +31,22 @@ CARD_OPPORTUNITIES = 10
 ALL_COUNTED = _lazy("Opportunities (all, closed included)")
 
 
-class ContactListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
+class ContactListView(PermissionRequiredMixin, ResultsPartialMixin, KeysetPagingMixin, FilterView):
+    """Contacts by number, searched and filtered, paged like the opportunity list (keyset
+    pages, a capped count), so that a list of 100,000 contacts costs what a short one does."""
+
     permission_required = "contacts.view_contact"
     filterset_class = ContactFilter
     template_name = "contacts/contact_list.html"
     paginate_by = 25
+    sorts = {"number": (F("number"), str)}
+    default_sort = "number"
 
     def get_queryset(self):
-        return Contact.objects.select_related("company", "salesperson", "customer").order_by(
-            "number"
-        )
+        return Contact.objects.all()
+
+    def page_queryset(self, queryset):
+        return queryset.select_related("company", "salesperson", "customer")
 
 
 class ContactDetailView(PermissionRequiredMixin, DetailView):
@@ -89,14 +97,20 @@ def create_customer(request: HttpRequest, number: str) -> HttpResponse:
     return done(request, message, back)
 
 
-class SalespersonListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
+class SalespersonListView(
+    PermissionRequiredMixin, ResultsPartialMixin, KeysetPagingMixin, FilterView
+):
+    """Salespeople by code, searched, paged like the opportunity list."""
+
     permission_required = "contacts.view_salesperson"
     filterset_class = SalespersonFilter
     template_name = "contacts/salesperson_list.html"
     paginate_by = 25
+    sorts = {"code": (F("code"), str)}
+    default_sort = "code"
 
     def get_queryset(self):
-        return Salesperson.objects.order_by("code")
+        return Salesperson.objects.all()
 
 
 class SalespersonDetailView(PermissionRequiredMixin, DetailView):

@@ -110,27 +110,27 @@ class KeysetPage:
     next_cursor: str | None
 
 
-def sorted_rows(queryset: QuerySet, sort: str) -> QuerySet:
+def sorted_rows(queryset: QuerySet, sort: str, sorts: dict = SORTS) -> QuerySet:
     """The rows in the order `sort` means, the sort value annotated as `sort_value`."""
     descending = sort.startswith("-")
-    expression, _parse = SORTS[sort.removeprefix("-")]
+    expression, _parse = sorts[sort.removeprefix("-")]
     sign = "-" if descending else ""
     if expression is None:
         return queryset.order_by(f"{sign}pk")
     return queryset.annotate(sort_value=expression).order_by(f"{sign}sort_value", f"{sign}pk")
 
 
-def cursor_of(row, sort: str) -> str:
+def cursor_of(row, sort: str, sorts: dict = SORTS) -> str:
     """A row's place in the order: its id, preceded by its sort value when there is one."""
-    if SORTS[sort.removeprefix("-")][0] is None:
+    if sorts[sort.removeprefix("-")][0] is None:
         return str(row.pk)
     value = row.sort_value
     text = value.isoformat() if isinstance(value, datetime.date) else str(value)
     return f"{text}~{row.pk}"
 
 
-def parse_cursor(text: str, sort: str) -> tuple:
-    _expression, parse = SORTS[sort.removeprefix("-")]
+def parse_cursor(text: str, sort: str, sorts: dict = SORTS) -> tuple:
+    _expression, parse = sorts[sort.removeprefix("-")]
     try:
         if parse is None:
             return (_id(text),)
@@ -164,18 +164,20 @@ def keyset_page(
     after_cursor: str | None = None,
     before_cursor: str | None = None,
     last: bool = False,
+    sorts: dict = SORTS,
 ) -> KeysetPage:
     """The page after `after_cursor`, before `before_cursor`, the last one, or the first.
 
     One query: it fetches one row more than the page to know whether another page follows.
     Pages read backwards (previous, last) are read in the reversed order and turned round.
+    `sorts` is the list's own table of sort keys (the opportunities' by default).
     """
     backwards = last or before_cursor is not None
-    rows = sorted_rows(queryset, reverse_sort(sort) if backwards else sort)
+    rows = sorted_rows(queryset, reverse_sort(sort) if backwards else sort, sorts)
     if after_cursor is not None:
-        rows = after(rows, sort, parse_cursor(after_cursor, sort), forward=True)
+        rows = after(rows, sort, parse_cursor(after_cursor, sort, sorts), forward=True)
     elif before_cursor is not None:
-        rows = after(rows, sort, parse_cursor(before_cursor, sort), forward=False)
+        rows = after(rows, sort, parse_cursor(before_cursor, sort, sorts), forward=False)
     found = list(rows[: per_page + 1])
     more = len(found) > per_page
     found = found[:per_page]
@@ -188,8 +190,8 @@ def keyset_page(
         rows=found,
         has_previous=has_previous and bool(found),
         has_next=has_next and bool(found),
-        previous_cursor=cursor_of(found[0], sort) if found else None,
-        next_cursor=cursor_of(found[-1], sort) if found else None,
+        previous_cursor=cursor_of(found[0], sort, sorts) if found else None,
+        next_cursor=cursor_of(found[-1], sort, sorts) if found else None,
     )
 
 

@@ -7,6 +7,7 @@ functions, so a button the user may not use is not shown and its URL refuses.
 """
 
 from django.contrib.auth.models import User
+from django.http import QueryDict
 
 from contacts.models import Contact, Salesperson
 from opportunities import services
@@ -24,6 +25,19 @@ def salesperson_id_of(user: User) -> int | None:
 def acts_on_all(user: User) -> bool:
     """A sales manager: acts for every salesperson."""
     return user.has_perm("opportunities.act_on_all_opportunities")
+
+
+def mine_by_default(query: QueryDict, user: User, **also: str) -> QueryDict:
+    """The filters a list or the board opens with: a salesperson who chose no salesperson sees
+    their own ("mine"), with `also` (e.g. `status="open"`) where those are not chosen either;
+    a manager sees everyone's. An explicit empty `salesperson=` is "All" and stays chosen."""
+    data = query.copy()
+    if "salesperson" in query or acts_on_all(user) or salesperson_id_of(user) is None:
+        return data
+    data["salesperson"] = user.salesperson.code
+    for name, value in also.items():
+        data.setdefault(name, value)
+    return data
 
 
 def acts_for(user: User, salesperson_id: int | None) -> bool:

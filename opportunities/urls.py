@@ -8,6 +8,7 @@ app_name = "opportunities"
 
 urlpatterns = [
     path("opportunities/", lists.OpportunityListView.as_view(), name="list"),
+    path("opportunities/totals/", lists.OpportunityTotalsView.as_view(), name="totals"),
     path("opportunities/new/", dialogs.opportunity_create, name="create"),
     path("opportunities/delete/", batch.batch_delete, name="batch_delete"),
     path("opportunities/<str:number>/", card.OpportunityDetailView.as_view(), name="detail"),

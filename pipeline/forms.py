@@ -58,12 +58,7 @@ class PipelineFilterForm(forms.Form):
     LIST_FILTERS = ("q", "salesperson", "contact", "priority")
 
     def __init__(self, query: QueryDict, *, user, **kwargs):
-        data = query.copy()
-        if "salesperson" not in data and not permissions.acts_on_all(user):
-            own = getattr(user, "salesperson", None) if user.is_authenticated else None
-            if own is not None:
-                data["salesperson"] = own.code  # "mine"
-        super().__init__(data, **kwargs)
+        super().__init__(permissions.mine_by_default(query, user), **kwargs)
         self.fields["salesperson"].label_from_instance = lambda sp: f"{sp.code} {sp.name}"
         self.is_valid()  # a wrong value is shown on its field; the others still apply
         for name, field in self.fields.items():
@@ -86,14 +81,13 @@ class PipelineFilterForm(forms.Form):
             query["contact"] = contact.number
         if priority := self.value("priority"):
             query["priority"] = priority
+        if "salesperson" not in query and "salesperson" in self.data:
+            query["salesperson"] = ""  # an explicit "All": the list opens on "mine" without it
         return query
 
     def query(self) -> dict[str, str]:
         """The filters as this page's query (an explicit "All" salesperson kept)."""
-        query = self.list_query()
-        if "salesperson" not in query and "salesperson" in self.data:
-            query["salesperson"] = ""
-        return query
+        return self.list_query()
 
     def scope(self, sales_cycle: SalesCycle, *, today: datetime.date, **extra) -> Scope:
         query = self.list_query()

@@ -1,20 +1,23 @@
 """Sales cycle pages: the list, and a card with the stages and their statistics."""
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from opportunities.models import Opportunity
 from salescycles.models import SalesCycle
+from web.paging import KeysetPagingMixin
 from web.shortcuts import counted
 
 
-class SalesCycleListView(PermissionRequiredMixin, ListView):
+class SalesCycleListView(PermissionRequiredMixin, KeysetPagingMixin, ListView):
     permission_required = "salescycles.view_salescycle"
     template_name = "salescycles/salescycle_list.html"
     context_object_name = "cycles"
     paginate_by = 50
+    sorts = {"code": (F("code"), str)}  # pages like every list (the shared pager)
+    default_sort = "code"
 
     def get_queryset(self):
         return SalesCycle.objects.annotate(stage_count=Count("stages")).order_by("code")

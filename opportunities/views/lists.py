@@ -1,13 +1,22 @@
-"""The opportunity list: filters, sort, keyset pages and a capped count."""
+"""The opportunity list: "mine" or all, filters, sort, keyset pages, a capped count, and the
+totals of every matching row (a page of its own, loaded after the list)."""
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import Http404
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views import View
 from django_filters.views import FilterView
 
 from opportunities import permissions
-from opportunities.filters import COUNT_CAP, BadCursor, OpportunityFilter, capped_count, keyset_page
-from opportunities.models import Opportunity
+from opportunities.filters import SORTS, OpportunityFilter
+from opportunities.models import ZERO, Opportunity
+from web.paging import PAGE_KEYS, KeysetPagingMixin
 from web.shortcuts import LIST_RELATED, ResultsPartialMixin, list_rows
 
 # The columns a list row shows or decides its commands with: a fifth of the joined ones.
@@ -33,11 +42,15 @@ LIST_COLUMNS = (
 )
 
 
-class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterView):
+class OpportunityListView(
+    PermissionRequiredMixin, ResultsPartialMixin, KeysetPagingMixin, FilterView
+):
     """Opportunity list: all, per salesperson, per contact, open or closed; filtered, sorted.
 
-    Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page costs what the first
-    does; one query for the rows and one capped count.
+    A salesperson opens it on their own open opportunities ("mine", as the board does), a
+    manager on everyone's. Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page
+    costs what the first does; one query for the rows and one capped count. The totals of all
+    matching rows come from `OpportunityTotalsView`, after the page.
     """
 
     permission_required = "opportunities.view_opportunity"
@@ -45,6 +58,7 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
     paginate_by = 25
+    sorts = SORTS
 
     def get_queryset(self):
         # The only place the rows' query starts; the FilterSet adds filters, the page the order.
@@ -52,46 +66,117 @@ class OpportunityListView(PermissionRequiredMixin, ResultsPartialMixin, FilterVi
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["data"] = self.request.GET  # always bound: the order is always applied
+        # Always bound (the order is always applied), and "mine" for a salesperson.
+        kwargs["data"] = list_filters(self.request)
         return kwargs
 
-    def paginate_queryset(self, queryset, page_size):
-        query = self.request.GET
-        sort = self.filterset.sort_key
-        page = query.get("page")
-        if page not in (None, "", "1", "last"):
-            raise Http404(_("There is no such page."))
-        try:
-            found = keyset_page(
-                queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS),
-                sort,
-                per_page=page_size,
-                after_cursor=query.get("after") or None,
-                before_cursor=query.get("before") or None,
-                last=page == "last",
-            )
-        except BadCursor as error:
-            raise Http404(_("There is no such page.")) from error
-        self.total = capped_count(queryset)
-        return None, found, found.rows, found.has_previous or found.has_next
+    def sort_key(self) -> str:
+        return self.filterset.sort_key
+
+    def page_queryset(self, queryset):
+        return queryset.select_related(*LIST_RELATED).only(*LIST_COLUMNS)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        context["rows"] = list_rows(self.request.user, page.rows)
-        context["title"] = list_title(self.filterset)
+        user = self.request.user
+        context["rows"] = list_rows(user, page.rows)
+        context["title"] = list_title(self.filterset, own_id=own_salesperson_id(user))
         context["new_query"] = new_opportunity_query(self.filterset)
-        context["can_create"] = permissions.can_create(self.request.user)
-        context["total"] = min(self.total, COUNT_CAP)
-        context["total_capped"] = self.total > COUNT_CAP
+        context["can_create"] = permissions.can_create(user)
+        context["views"] = mine_and_all(self.filterset, user)
+        context["totals_url"] = totals_url(self.request)
+        # Another page of the same filters keeps the totals shown; new filters load them again.
+        context["turning_page"] = any(
+            key in self.request.GET for key in ("page", "after", "before")
+        )
         return context
 
 
-def list_title(filterset: OpportunityFilter) -> str:
+class OpportunityTotalsView(PermissionRequiredMixin, View):
+    """Under the list: how many opportunities match its filters and the sums of their
+    estimated and current values, over all of them (not the page), in one aggregate query.
+    The list loads it after itself (htmx), or links to it without JavaScript."""
+
+    permission_required = "opportunities.view_opportunity"
+
+    def get(self, request):
+        filterset = OpportunityFilter(
+            data=list_filters(request), queryset=Opportunity.objects.all()
+        )
+        totals = list_totals(filterset.qs) if filterset.is_valid() else None
+        context = {
+            "totals": totals,
+            "title": list_title(filterset, own_id=own_salesperson_id(request.user)),
+            "list_url": f"{reverse('opportunities:list')}?{request.GET.urlencode()}",
+        }
+        template = "opportunities/totals.html"
+        if request.htmx:
+            template += "#totals"
+        return render(request, template, context)
+
+
+def own_salesperson_id(user) -> int | None:
+    """The salesperson whose list is "mine": a salesperson's own (a manager's lists are
+    everyone's, their own salesperson is one filter among others)."""
+    return None if permissions.acts_on_all(user) else permissions.salesperson_id_of(user)
+
+
+def list_filters(request) -> QueryDict:
+    """The list's filters as the user chose them, "mine" (open ones) for a salesperson."""
+    return permissions.mine_by_default(request.GET, request.user, status="open")
+
+
+def list_totals(queryset) -> dict:
+    """Count and sums of all the rows, in one aggregate query (not the page's, not a loop)."""
+    return queryset.order_by().aggregate(
+        count=Count("pk"),
+        estimated=Coalesce(Sum("estimated_value"), ZERO),
+        current=Coalesce(Sum("calcd_current_value"), ZERO),
+    )
+
+
+def totals_url(request) -> str:
+    query = {name: values for name, values in request.GET.lists() if name not in PAGE_KEYS}
+    url = reverse("opportunities:totals")
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+
+def mine_and_all(filterset: OpportunityFilter, user) -> list[dict] | None:
+    """The "Mine" / "All" switch above the list, for a salesperson (not a manager): their own
+    open opportunities, or everyone's (an explicit empty salesperson, never re-defaulted)."""
+    own_id = own_salesperson_id(user)
+    if own_id is None:
+        return None
+    chosen = filterset.chosen("salesperson")
+    url = reverse("opportunities:list")
+    mine_query = urlencode({"salesperson": user.salesperson.code, "status": "open"})
+    return [
+        {
+            "label": pgettext("opportunities", "Mine"),
+            "url": f"{url}?{mine_query}",
+            "active": chosen is not None and chosen.pk == own_id,
+        },
+        {
+            "label": pgettext("opportunities", "All"),
+            "url": f"{url}?salesperson=",
+            "active": chosen is None,
+        },
+    ]
+
+
+def list_title(filterset: OpportunityFilter, *, own_id: int | None = None) -> str:
     status = filterset.chosen("status")
     salesperson = filterset.chosen("salesperson")
     contact = filterset.chosen("contact")
-    if salesperson is not None:
+    if salesperson is not None and salesperson.pk == own_id:
+        subject = {}
+        titles = {
+            "open": _("My open opportunities"),
+            "closed": _("My closed opportunities"),
+            None: _("My opportunities"),
+        }
+    elif salesperson is not None:
         subject = {"name": salesperson.code}
         titles = {
             "open": _("Open opportunities of salesperson %(name)s"),

@@ -42,6 +42,7 @@ GUARDS = {
     "set_language": Guard("public", "POST"),
     "favicon": Guard("public", "GET"),
     "opportunities:list": READ,
+    "opportunities:totals": READ,
     "opportunities:detail": READ,
     "opportunities:quote_detail": READ,
     "opportunities:order_detail": READ,

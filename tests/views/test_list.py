@@ -161,7 +161,7 @@ def test_pagination_shows_the_total_and_a_bad_page_is_a_404(fx, client):
         fx.create_opp_a(description=f"Deal {index}")
     response = client.get(LIST)
     assert len(response.context["rows"]) == 25
-    assert "30 opportunities" in response.content.decode()
+    assert "1\N{EN DASH}25 of 30 opportunities" in response.content.decode()
     assert len(client.get(LIST, {"page": "last"}).context["rows"]) == 25
     assert client.get(LIST, {"page": "x"}).status_code == 404
     assert client.get(LIST, {"page": 99}).status_code == 404
@@ -237,11 +237,19 @@ def test_the_page_links_keep_the_filters_and_the_sort_and_change_only_the_cursor
     first = client.get(LIST, {"salesperson": "JO", "sort": "-estimated_value"})
     links = page_links(first)
     next_page = client.get(LIST + links["next"])
-    assert query(links["next"]) == {**kept, "after": [query(links["next"])["after"][0]]}
+    assert query(links["next"]) == {
+        **kept,
+        "after": [query(links["next"])["after"][0]],
+        "at": ["3"],
+    }
     assert query(links["last"]) == {**kept, "page": ["last"]}
     back = page_links(next_page)
     assert query(back["first"]) == kept
-    assert query(back["previous"]) == {**kept, "before": [query(back["previous"])["before"][0]]}
+    assert query(back["previous"]) == {
+        **kept,
+        "before": [query(back["previous"])["before"][0]],
+        "at": ["1"],
+    }
     assert numbers(client.get(LIST + back["previous"])) == numbers(first)
 
 
@@ -333,9 +341,9 @@ def test_the_chosen_sort_travels_with_the_filters_as_a_hidden_field(client, opp_
 
 
 def test_the_count_stops_at_the_cap_and_says_so(fx, client, monkeypatch):
-    from opportunities.views import lists
+    from opportunities.views.lists import OpportunityListView
 
-    monkeypatch.setattr(lists, "COUNT_CAP", 3)
+    monkeypatch.setattr(OpportunityListView, "count_cap", 3)
     for index in range(3):
         fx.create_opp_a(description=f"Deal {index}")
     assert "3 opportunities" in client.get(LIST).content.decode()
@@ -375,7 +383,8 @@ def test_a_salesperson_gets_actions_on_their_own_opportunities_only(fx, seller_c
     theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
     lost = fx.create_opp_a(description="Lost")
     services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
-    rows = {row.number: row.commands for row in seller_client.get(LIST).context["rows"]}
+    everyone = seller_client.get(LIST, {"salesperson": ""})
+    rows = {row.number: row.commands for row in everyone.context["rows"]}
     assert rows[opp_a.number] == {"update", "close", "create_quote"}
     assert rows[theirs.number] == set()
     assert rows[lost.number] == set()  # deleting is for managers
@@ -521,3 +530,60 @@ def test_markup_typed_in_the_search_stays_text_in_the_sort_and_page_links(fx, cl
     assert query(page_links(response)["next"])["q"] == [DEFACING]
     assert all(link["q"] == [DEFACING] for _attributes, link in sort_headers(response).values())
     assert len(numbers(client.get(LIST + page_links(response)["last"]))) == 1
+
+
+# --- "mine": a salesperson's list opens on their own open opportunities ------------------------
+
+
+def test_a_salesperson_opens_the_list_on_their_own_open_opportunities(fx, seller_client, opp_a):
+    fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    lost = fx.create_opp_a(description="JO's lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    response = seller_client.get(LIST)
+    assert numbers(response) == [opp_a.number]
+    assert response.context["title"] == "My open opportunities"
+    assert '<h1 class="h3 mb-0">My open opportunities</h1>' in response.content.decode()
+    mine, everyone = response.context["views"]
+    assert mine["active"] and not everyone["active"]
+
+
+def test_all_is_one_click_away_and_is_not_defaulted_back_to_mine(fx, seller_client, opp_a):
+    theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    lost = fx.create_opp_a(description="JO's lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    content = seller_client.get(LIST).content.decode()
+    all_link = re.search(r'<a class="btn btn-outline-primary" href="([^"]*)">All</a>', content)
+    everyone = seller_client.get(html.unescape(all_link.group(1)))
+    assert set(numbers(everyone)) == {opp_a.number, theirs.number, lost.number}
+    assert everyone.context["title"] == "Opportunity list"
+    assert everyone.context["views"][1]["active"]
+    # The page links keep the explicit "All": the next page is not "mine" again.
+    sorted_by_contact = seller_client.get(LIST, {"salesperson": "", "sort": "contact"})
+    assert set(numbers(sorted_by_contact)) == {opp_a.number, theirs.number, lost.number}
+
+
+def test_a_salesperson_choosing_a_status_keeps_mine_and_the_title_says_so(fx, seller_client, opp_a):
+    lost = fx.create_opp_a(description="JO's lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    closed = seller_client.get(LIST, {"salesperson": "JO", "status": "closed"})
+    assert numbers(closed) == [lost.number]
+    assert closed.context["title"] == "My closed opportunities"
+    both = seller_client.get(LIST, {"salesperson": "JO", "status": ""})
+    assert set(numbers(both)) == {opp_a.number, lost.number}
+    assert both.context["title"] == "My opportunities"
+
+
+def test_a_manager_opens_the_list_on_everyone_s_opportunities(fx, client, opp_a):
+    theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    lost = fx.create_opp_a(description="Lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    response = client.get(LIST)
+    assert set(numbers(response)) == {opp_a.number, theirs.number, lost.number}
+    assert response.context["title"] == "Opportunity list"
+    assert response.context["views"] is None  # no "Mine" / "All" switch
+
+
+def test_the_french_title_of_mine(fx, seller_client, opp_a):
+    seller_client.post(reverse("set_language"), {"language": "fr", "next": LIST})
+    assert seller_client.get(LIST).context["title"] == "Mes opportunités ouvertes"
