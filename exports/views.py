@@ -3,15 +3,15 @@
 Each export builds its list's FilterSet as the list view itself does for the same request (its
 query string, and whatever the view adds, such as a salesperson's own opportunities by
 default), so that one place decides which rows a list shows and an export writes; it needs the
-list's permission. A
-filter the list refuses (or a format that is neither CSV nor XLSX) sends the user back to the
-list, which shows why, and exports nothing.
+list's permission. A filter the list refuses (or a format that is neither CSV nor XLSX) sends
+the user back to the list, which shows why, and exports nothing.
 
-The rows are read with a server-side cursor (`QuerySet.iterator`) a few thousand at a time and
-written as they come (`exports.formats`); on PostgreSQL in one transaction, so that the cursor
+The rows are read a few thousand at a time and written as they come (`exports.formats`). On
+PostgreSQL, the list's query runs in a server-side cursor of Django's (the SQL of the
+QuerySet, as `QuerySet.iterator` would run it) inside one transaction, so that the cursor
 streams instead of being materialised by the server first (a cursor that outlives its
 transaction must be), and the file is one snapshot. SQLite takes its write lock for a
-transaction (IMMEDIATE mode), so there the rows are read without one.
+transaction (IMMEDIATE mode): there the rows come from `QuerySet.iterator` without one.
 """
 
 from collections.abc import Iterator
@@ -26,24 +26,41 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
+from psycopg.types.string import TextLoader
 
 from contacts.views import ContactListView, SalespersonListView
 from exports import formats, tables
 from opportunities.views.lists import OpportunityListView
 
+# PostgreSQL's types read as text for the CSV (the cursor's own loaders, nobody else's).
+TEXT_TYPES = ("numeric", "date", "int2", "int4", "int8")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-def read(rows: QuerySet) -> Iterator[tuple]:
-    """Every row of `rows`, a fetch at a time."""
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            yield from rows.iterator(chunk_size=tables.ROWS_PER_FETCH)
-    else:
+def read(rows: QuerySet, *, as_text: bool = False) -> Iterator[tuple]:
+    """Every row of `rows`, a fetch at a time; with `as_text`, numbers and dates as text."""
+    if connection.vendor != "postgresql":
         yield from rows.iterator(chunk_size=tables.ROWS_PER_FETCH)
+        return
+    sql, params = rows.query.sql_with_params()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Every row is read: the plan that gives all of them soonest (hash joins and a
+            # sort), not the one that gives the first ones soonest (nested loops).
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+            cursor.execute("SET LOCAL DateStyle = 'ISO'")
+        with connection.chunked_cursor() as cursor:
+            if as_text:
+                # The CSV writes a number or a date as the database writes it (a decimal point,
+                # ISO dates): read as text, no Decimal or date is made only to be written back.
+                for type_name in TEXT_TYPES:
+                    cursor.cursor.adapters.register_loader(type_name, TextLoader)
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(tables.ROWS_PER_FETCH):
+                yield from chunk
 
 
 def export_response(table: tables.Table, rows: QuerySet, file_format: str) -> HttpResponse:
@@ -58,7 +75,9 @@ def export_response(table: tables.Table, rows: QuerySet, file_format: str) -> Ht
             sheet_title=formats.sheet_title(table.title),
         )
     else:
-        body = formats.csv_chunks(headers, read(rows), text_columns=table.text_columns)
+        body = formats.csv_chunks(
+            headers, read(rows, as_text=True), text_columns=table.text_columns
+        )
     name = f"{table.slug}-{timezone.localdate().isoformat()}.{file_format}"
     response = StreamingHttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = content_disposition_header(True, name)
