@@ -119,6 +119,7 @@ def main(argv=None) -> int:
         if args.explain and vendor == "postgresql":
             Path(args.explain).write_text(pages.explain_list(bench), encoding="utf-8")
         pages.measure_card(bench)
+        pages.measure_new_page(bench)
         log(f"{args.title}: actions")
         actions.measure_actions(bench)
         log(f"{args.title}: pipeline board and dashboard")
