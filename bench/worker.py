@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.utils import timezone
 
-    from bench import actions, deletion, generate, http, jobs, pages, pipeline, raw
+    from bench import actions, deletion, export, generate, http, jobs, pages, pipeline, raw
     from bench.api import measure_api
     from bench.context import Bench
     from bench.report import Results
@@ -130,6 +130,8 @@ def main(argv=None) -> int:
             log(f"{args.title}: HTTP")
             http.measure_http(bench)
         if vendor == "postgresql":
+            log(f"{args.title}: export to CSV")
+            export.measure_export(bench)
             log(f"{args.title}: batch deletion")
             deletion.measure_deletion(bench)
             log(f"{args.title}: batch deletion as a job")

@@ -76,5 +76,6 @@ def test_the_benchmark_runs_at_tiny_size_with_its_checks_and_query_counts(postgr
     assert "batch deletion: rows per second (opportunities + entries)" in postgres
     assert "batch deletion as a job (enqueue to done): rows per second" in postgres
     assert "list count: rows read, worst filter" in postgres
+    assert "export opportunities to CSV: rows per second" in postgres
     if with_http:
         assert "HTTP errors (not 2xx, socket errors)" in postgres
