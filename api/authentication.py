@@ -9,9 +9,16 @@ with 429 before it is checked, as a paused login is refused before its password 
 
 import math
 
+from axes.attempts import get_cool_off_threshold
+from axes.conf import settings as axes_settings
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, status
 
@@ -50,13 +57,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_key(request, key)
 
     def authenticate_key(self, request, key: str):
+        http_request = request._request
         parsed = parse_key(key)
         token = None
         if parsed is not None:
-            token = ApiToken.objects.select_related("user").filter(prefix=parsed[0]).first()
+            # The token, its user and the login limits' counts for both in one query.
+            tokens = with_failures(ApiToken.objects.select_related("user"), http_request)
+            token = tokens.filter(prefix=parsed[0]).first()
         credentials = {"username": token.user.get_username() if token else ""}
-        http_request = request._request
-        if AxesProxyHandler.is_locked(http_request, credentials):
+        if token is not None:
+            locked = paused(token.address_failures, token.user_failures, http_request, credentials)
+        else:
+            locked = AxesProxyHandler.is_locked(http_request, credentials)
+        if locked:
             raise LoginPaused(int(get_cool_off(http_request).total_seconds()))
         if token is None or not token.matches(key):
             self.failed(http_request, credentials)
@@ -82,6 +95,37 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return KEYWORD
+
+
+def with_failures(tokens, http_request):
+    """The tokens with the login limits' counts from the caller's address (LoginLimits, the
+    axes handler): `address_failures`, every recent failure from there, and `user_failures`,
+    those of the token's user."""
+    AxesProxyHandler.update_request(http_request)
+    recent = AccessAttempt.objects.filter(
+        ip_address=http_request.axes_ip_address,
+        attempt_time__gte=get_cool_off_threshold(http_request),
+    ).order_by()
+
+    def total(attempts):
+        summed = attempts.values("ip_address").annotate(total=Sum("failures_since_start"))
+        return Coalesce(Subquery(summed.values("total")[:1]), 0)
+
+    user_field = f"user__{get_user_model().USERNAME_FIELD}"
+    return tokens.annotate(
+        address_failures=total(recent),
+        user_failures=total(recent.filter(username=OuterRef(user_field))),
+    )
+
+
+def paused(address_failures: int, user_failures: int, http_request, credentials) -> bool:
+    """Whether LoginLimits would pause these credentials, from the counts `with_failures`
+    read: as many failures of the user as AXES_FAILURE_LIMIT, or of anyone from the address
+    as LOGIN_ADDRESS_FAILURE_LIMIT."""
+    if not axes_settings.AXES_LOCK_OUT_AT_FAILURE:
+        return False
+    limit = get_failure_limit(http_request, credentials)
+    return user_failures >= limit or address_failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

@@ -109,3 +109,21 @@ class ApiToken(models.Model):
                 continue
             return token, key
         raise RuntimeError("No free token prefix was found.")
+
+
+class ThrottleCounter(models.Model):
+    """The API requests of one user, or of one of its tokens, in the current window of a
+    throttle rate (api.throttling): one row per counter, counted up in the database that every
+    server shares, and started again from one when a new window begins."""
+
+    key = models.CharField(_("key"), primary_key=True, max_length=100)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    # Which window the count is of: the time in seconds since the epoch // the window's length.
+    period = models.BigIntegerField(_("period"))
+
+    class Meta:
+        verbose_name = _("API throttle counter")
+        verbose_name_plural = _("API throttle counters")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -7,8 +7,8 @@
   dialog's POST. Goal: within 1.2x. Each repetition runs both on the same in-progress
   opportunity of STD on stage 2, put back as it was after each (bench.actions.State).
 
-The API is called as an integration calls it, with `Authorization: Token KEY` (the key's lookup,
-the login limits' check and the two throttle counters in the database cache included); the pages
+The API is called as an integration calls it, with `Authorization: Token KEY` (the key's lookup
+with the login limits' check, and the two throttle counters' upsert included); the pages
 with the benchmark's logged-in session. The throttle rates are raised for the run, so that the
 counters are read and written as usual but never refuse. The two sides alternate, repetition by
 repetition.

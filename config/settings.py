@@ -252,15 +252,9 @@ AXES_HANDLER = "config.middleware.LoginLimits"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 AXES_LOCKOUT_CALLABLE = "config.middleware.login_paused"
 
-# The REST API (api/, SPEC 12). Its throttles count requests in the database cache below, so
-# that every server shares the same counts; a migration of api/ creates its table.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "api_throttle": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "api_throttle_cache",
-    },
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The REST API (api/, SPEC 12). Its throttles count requests in a table of the database
+# (api.ThrottleCounter), so that every server shares the same counts.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.TokenAuthentication",

@@ -1,4 +1,5 @@
-"""The table of the database cache the API's throttles count in (CACHES["api_throttle"]).
+"""The table of the database cache the API's throttles counted in until 0003 (which moves them
+to a table of their own and drops it): the tables of the database caches in CACHES, none now.
 
 A migration, not a step to remember: `migrate` makes it on SQLite and PostgreSQL, in a fresh
 clone, in every test database and in the benchmark's. It runs Django's own `createcachetable`

@@ -35,10 +35,11 @@ def nobody(fx):
 
 def token_client(user, **headers) -> APIClient:
     """A client that authenticates with a new token of `user`."""
-    _token, key = ApiToken.create_for(user, name="tests")
+    token, key = ApiToken.create_for(user, name="tests")
     client = APIClient(**headers)
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     client.key = key
+    client.auth_token = token
     return client
 
 

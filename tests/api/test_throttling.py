@@ -1,13 +1,13 @@
-"""Throttling: a limit per token and one per user, counted in the database cache, so that every
-server answering for the same database counts the same requests."""
+"""Throttling: a limit per token and one per user, counted in the database, so that every server
+answering for the same database counts the same requests."""
 
 import pytest
-from django.core.cache import caches
-from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.throttling import CACHE_ALIAS, TokenAndUserThrottle
+from api.models import ThrottleCounter
+from api.throttling import TokenAndUserThrottle
 from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -75,19 +75,48 @@ def test_another_users_requests_are_not_counted(rates, manager, seller, fx):
 
 
 def test_the_counts_live_in_the_database_that_every_server_shares(rates, manager, fx):
-    assert isinstance(caches[CACHE_ALIAS], DatabaseCache)
     client = token_client(manager)
     statuses(client, 2)
-    table = connection.ops.quote_name(caches[CACHE_ALIAS]._table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cache_key FROM {table}")
-        keys = [row[0] for row in cursor.fetchall()]
-    assert any(f":throttle:{manager.pk}:60:" in key for key in keys)
-    # Another server starts with its own memory but reads the same rows: a fresh cache
-    # object (as another process would make) sees the count.
-    del caches[CACHE_ALIAS]
+    counts = dict(ThrottleCounter.objects.values_list("key", "count"))
+    assert counts == {
+        f"{manager.pk}:60:token {client.auth_token.pk}": 2,
+        f"{manager.pk}:60:user": 2,
+    }
+    # Nothing is kept in the server's memory: another server (or a restarted one) counts on
+    # from the same rows, so the limit holds for them all.
     assert client.get(LIST).status_code == 200
     assert client.get(LIST).status_code == 429
+
+
+def test_a_refused_request_uses_up_nothing(rates, manager, fx):
+    """A token over its own limit does not eat the user's: its other tokens still get through."""
+    hammering, other = token_client(manager), token_client(manager)
+    assert statuses(hammering, 6) == [200, 200, 200, 429, 429, 429]
+    assert statuses(other, 2) == [200, 200]  # the user's 5: 3 + 2, the refused ones not counted
+    assert other.get(LIST).status_code == 429
+
+
+def test_a_count_is_one_statement(rates, manager, fx):
+    client = token_client(manager)
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST)
+    counting = [query["sql"] for query in queries if "api_throttlecounter" in query["sql"]]
+    assert len(counting) == 1
+    assert "ON CONFLICT" in counting[0]
+
+
+def test_a_new_window_starts_each_counter_again_on_its_own_row(rates, clock, manager, fx):
+    client = token_client(manager)
+    statuses(client, 2)
+    clock.now += 60
+    statuses(client, 1)
+    rows = ThrottleCounter.objects.order_by("key").values_list("key", "count", "period")
+    period = int(clock.now // 60)
+    assert list(rows) == [
+        (f"{manager.pk}:60:token {client.auth_token.pk}", 1, period),
+        (f"{manager.pk}:60:user", 1, period),
+    ]
 
 
 def test_an_anonymous_caller_is_refused_before_any_count(rates, fx):

@@ -6,13 +6,15 @@ import hashlib
 import io
 
 import pytest
+from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.authentication import paused, with_failures
 from api.models import ApiToken
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
@@ -133,6 +135,43 @@ def test_guessing_keys_of_nobody_is_paused_by_the_address_limit(manager, fx, set
         assert response.status_code == 401
     _token, key = ApiToken.create_for(manager)
     assert with_key(key).get(LIST).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("user_failures", "others_failures", "minutes_ago", "locked"),
+    [
+        (0, 0, 0, False),
+        (4, 0, 0, False),
+        (5, 0, 0, True),  # AXES_FAILURE_LIMIT for the user
+        (0, 29, 0, False),
+        (1, 29, 0, True),  # LOGIN_ADDRESS_FAILURE_LIMIT for the address, whoever failed
+        (0, 30, 0, True),
+        (5, 0, 20, False),  # past the cool-off
+        (2, 40, 20, False),
+    ],
+)
+def test_a_tokens_pause_is_the_web_logins_pause(
+    manager, user_failures, others_failures, minutes_ago, locked
+):
+    """The token's query reads the login limits' counts itself (one query for both): it
+    pauses exactly when the login limits' handler would."""
+    token, key = ApiToken.create_for(manager)
+    for username, failures in (("manager", user_failures), ("someone", others_failures)):
+        if failures:
+            attempt = AccessAttempt.objects.create(
+                username=username, ip_address="127.0.0.1", failures_since_start=failures
+            )
+            AccessAttempt.objects.filter(pk=attempt.pk).update(
+                attempt_time=timezone.now() - datetime.timedelta(minutes=minutes_ago)
+            )
+    request = RequestFactory().get(LIST)
+    credentials = {"username": "manager"}
+
+    found = with_failures(ApiToken.objects.select_related("user"), request).get(pk=token.pk)
+
+    assert AxesProxyHandler.is_locked(request, credentials) is locked
+    assert paused(found.address_failures, found.user_failures, request, credentials) is locked
+    assert (with_key(key).get(LIST).status_code == 429) is locked
 
 
 def test_a_session_is_not_counted_or_paused(manager, fx):
