@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats, translation
 
 from contacts.models import Contact
 from opportunities.models import Opportunity, OpportunityEntry
@@ -101,6 +102,41 @@ def test_wrong_filters_are_shown_on_their_field_and_the_page_still_answers(clien
     response = client.get("/", query)
     assert response.status_code == 200
     assert response.context["filter_form"].errors
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_amounts_counts_and_tenths_are_written_as_djangos_number_format_writes_them(language):
+    with translation.override(language):
+        for value in ("0.00", "-0.00", "0.05", "999.99", "1000.00", "-1234567.89", "12345678901.3"):
+            number = Decimal(value)
+            assert money(number) == formats.number_format(
+                number.quantize(Decimal("0.01")), 2, force_grouping=True
+            )
+        for number in (0, 7, 999, 1000, 1234567, -5000):
+            assert count(number) == formats.number_format(number, force_grouping=True)
+        for value in ("0.0", "33.3", "100.0", "1234.5"):
+            number = Decimal(value)
+            assert dashboard.days_text(number) == formats.number_format(number, 1)
+            assert percent_text(number) == f"{formats.number_format(number, 1)} %"
+        assert percent_text(None) == dashboard.days_text(None) == dashboard.NOTHING
+
+
+def test_bar_labels_and_links_are_escaped_in_the_drawing_and_the_table():
+    bar = dashboard.Bar(
+        label='<b>"R&D"</b> and a label longer than the drawing has room for',
+        value=Decimal(1),
+        text="1",
+        url="/opportunities/?a=1&b=2",
+        cells=[1],
+    )
+    drawn = dashboard.Chart(
+        slug="s", title="t", description="d", headers=["h", "n"], numeric=[False, True], bars=[bar]
+    ).layout()
+    assert "<b>" not in drawn.drawing and "<b>" not in drawn.rows
+    assert ">&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt; and a labe…</text>" in drawn.drawing
+    assert 'href="/opportunities/?a=1&amp;b=2"' in drawn.drawing
+    assert '<td class="num">1</td>' in drawn.rows
+    assert "&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt; and a label longer" in drawn.rows
 
 
 # --- every figure, from scratch ------------------------------------------------------------------
@@ -334,9 +370,10 @@ def test_the_dashboard_and_the_board_speak_french(client, fx, opp_a):
     for english in ("Pipeline by stage", "Win rate", "Average days", "Overdue"):
         assert english not in content
     board = client.get(reverse("pipeline:board", args=["STD"])).content.decode()
-    assert "Passer à Needs" in board and "Non commencé" in board
+    assert "Suivant\N{NO-BREAK SPACE}: Needs" in board and "Passer à Proposal" in board
+    assert "Non commencé" in board
     assert "10\N{NO-BREAK SPACE}000,00" in board or "10\N{NARROW NO-BREAK SPACE}000,00" in board
-    assert "Move to" not in board and "Not started" not in board
+    assert "Move to" not in board and "Next:" not in board and "Not started" not in board
 
 
 def test_the_cycle_select_shows_the_cycle_the_dashboard_is_of(client, fx, opp_a):
