@@ -24,9 +24,98 @@
     }
   }
 
+  // --- the dialog gives the focus back to what opened it --------------------------------------
+  // The element focused when the dialog opened (its button, a menu's item) gets the focus back
+  // when the dialog closes; if the page drew it again meanwhile, its new copy (same id, or same
+  // address); if it is in a closed menu, the menu's button. A dialog whose success sends the
+  // browser back to this page (HX-Redirect) leaves its opener's description for the next load.
+  const FOCUS_KEY = "crm-dialog-opener";
+  let opener = null;
+
+  function describe(element) {
+    if (!element || element === document.body) {
+      return null;
+    }
+    if (element.id) {
+      return "#" + CSS.escape(element.id);
+    }
+    for (const name of ["data-hx-get", "href", "formaction"]) {
+      const value = element.getAttribute(name);
+      if (value) {
+        return element.tagName.toLowerCase() + "[" + name + '="' + CSS.escape(value) + '"]';
+      }
+    }
+    return null;
+  }
+
+  function visible(element) {
+    return element.isConnected && element.getClientRects().length > 0;
+  }
+
+  function focusable(element) {
+    if (!element) {
+      return null;
+    }
+    if (visible(element)) {
+      return element;
+    }
+    const menu = element.closest(".dropdown, .btn-group, .dropup");
+    const toggle = menu && menu.querySelector('[data-bs-toggle="dropdown"]');
+    return toggle && visible(toggle) ? toggle : null;
+  }
+
+  function restoreFocus(element, selector) {
+    let target = element && element.isConnected ? element : null;
+    if (!target && selector) {
+      target = document.querySelector(selector);
+    }
+    target = focusable(target);
+    if (target) {
+      target.focus();
+    }
+  }
+
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target.id === DIALOG_ID) {
+      const active = document.activeElement;
+      opener = active && !event.target.contains(active) ? active : null;
+    }
+  });
+
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    const dialog = document.getElementById(DIALOG_ID);
+    const xhr = event.detail.xhr;
+    const redirect = xhr && xhr.getResponseHeader("HX-Redirect");
+    if (redirect && opener && dialog && dialog.classList.contains("show")) {
+      const selector = describe(opener);
+      if (selector) {
+        const path = new URL(redirect, window.location.href).pathname;
+        sessionStorage.setItem(FOCUS_KEY, JSON.stringify({ path: path, selector: selector }));
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const saved = sessionStorage.getItem(FOCUS_KEY);
+    sessionStorage.removeItem(FOCUS_KEY);
+    if (saved) {
+      const { path, selector } = JSON.parse(saved);
+      if (path === window.location.pathname) {
+        restoreFocus(null, selector);
+      }
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.target;
     if (target.id === CONTENT_ID) {
+      const dialog = document.getElementById(DIALOG_ID);
+      const title = target.querySelector("#dialog-title");
+      if (title) {
+        dialog.setAttribute("aria-labelledby", "dialog-title");
+      } else {
+        dialog.removeAttribute("aria-labelledby");
+      }
       const modal = dialogModal();
       if (modal) {
         modal.show();
@@ -44,6 +133,10 @@
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id === DIALOG_ID) {
       document.getElementById(CONTENT_ID).replaceChildren();
+      event.target.removeAttribute("aria-labelledby");
+      const element = opener;
+      opener = null;
+      restoreFocus(element, describe(element));
     }
   });
 

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from tests.browser.pages import DESKTOP
+from tests.browser.pages import DESKTOP, audit, violations_message, watch_accessibility
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -52,12 +52,15 @@ def browser(playwright_instance, chromium_path):
 def browser_page(request, django_db_setup, browser, live_server):
     """A fresh page of a user whose browser speaks `request.param` ("en" or "fr").
 
-    Console errors (a CSP violation, a failed script) fail the test. The test database is
-    set up before the live server starts, so that the server shares its connection.
+    Console errors (a CSP violation, a failed script) fail the test, and so does any violation
+    axe-core finds on a page the test visits (each document when it has loaded, each dialog
+    opened or closed, each htmx swap, and the pages open at the end). The test database is set
+    up before the live server starts, so that the server shares its connection.
     """
     language = getattr(request, "param", "en")
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR" if language == "fr" else "en-US")
     context.set_default_timeout(10_000)
+    accessibility = watch_accessibility(context)
     page = context.new_page()
     page.console_errors = []
     page.on(
@@ -70,5 +73,10 @@ def browser_page(request, django_db_setup, browser, live_server):
     page.language = language
     page.base_url = live_server.url
     yield page
+    for open_page in context.pages:
+        accessibility.append(audit(open_page))
     context.close()
     assert page.console_errors == []
+    failed = [result for result in accessibility if result["violations"] or result.get("error")]
+    if failed:
+        pytest.fail("axe-core found accessibility violations:\n" + violations_message(failed))

@@ -1,10 +1,124 @@
-"""Helpers of the browser tests: screenshots at two widths, and waiting for pages."""
+"""Helpers of the browser tests: screenshots at two widths, waiting for pages, and axe-core's
+accessibility audit of every page the tests visit."""
 
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}  # the laptop width most of our users have
 PHONE = {"width": 390, "height": 844}
+
+# axe-core, from the npm registry (a development dependency: `make assets` installs it). It is
+# never served by the site: the tests add it to every document the browser opens.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+# Runs in every document of a test's browser context, after axe-core: the audit runs when the
+# page has loaded, when a dialog has opened and after each htmx swap, once the page's
+# transitions are over (a fading dialog would read as low contrast), one audit at a time. Each
+# result goes to the test through the `axeReport` binding; `axeAudit` runs one more and
+# answers it (the end of a test, a screenshot).
+AXE_HOOK = """
+(() => {
+  if (window.top !== window || typeof axe === "undefined") return;
+  // The whole document but the faded copies of a card SortableJS draws while it is dragged.
+  const AUDITED = {
+    include: [document],
+    exclude: [[".sortable-ghost"], [".sortable-fallback"], [".sortable-drag"]],
+  };
+  let chain = Promise.resolve();
+  let queued = false;
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  // A dialog fades in after its backdrop: quiet means no transition for two frames running.
+  // (An endless animation, a spinner, is not waited for; nor anything past three seconds.)
+  const transitionsOver = async () => {
+    const until = performance.now() + 3000;
+    for (let quietFrames = 0; quietFrames < 2 && performance.now() < until; ) {
+      const running = document
+        .getAnimations()
+        .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity);
+      if (running.length) {
+        quietFrames = 0;
+        const timeout = new Promise((resolve) => setTimeout(resolve, until - performance.now()));
+        const ended = Promise.all(running.map((a) => a.finished.catch(() => null)));
+        await Promise.race([ended, timeout]);
+      } else {
+        quietFrames += 1;
+      }
+      await frame();
+    }
+  };
+  const summary = (results, trigger) => ({
+    url: location.href,
+    trigger,
+    violations: results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(" "), why: n.failureSummary })),
+    })),
+  });
+  const audit = (trigger) => {
+    chain = chain
+      .then(() => { queued = false; })
+      .then(transitionsOver)
+      .then(() => axe.run(AUDITED, { resultTypes: ["violations"] }))
+      .then(
+        (results) => summary(results, trigger),
+        (error) => ({ url: location.href, trigger, error: String(error), violations: [] })
+      );
+    return chain;
+  };
+  const report = (trigger) => {
+    if (document.contentType !== "text/html" || queued) return;
+    queued = true;
+    audit(trigger).then((result) => window.axeReport && window.axeReport(result));
+  };
+  window.axeAudit = (trigger) => audit(trigger);
+  window.addEventListener("load", () => report("load"));
+  document.addEventListener("shown.bs.modal", () => report("dialog opened"));
+  document.addEventListener("hidden.bs.modal", () => report("dialog closed"));
+  document.addEventListener("htmx:afterSettle", () => report("htmx swap"));
+})();
+"""
+
+
+def watch_accessibility(context) -> list:
+    """Audit every document the context's pages open: the list the results land in."""
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: `make assets` installs axe-core.")
+    results: list = []
+    context.accessibility_results = results
+    context.add_init_script(path=AXE)
+    context.add_init_script(script=AXE_HOOK)
+    context.expose_binding("axeReport", lambda source, result: results.append(result))
+    return results
+
+
+def audit(page, trigger: str = "end of test") -> dict:
+    """axe-core's audit of the page as it is now (after its transitions)."""
+    return page.evaluate("(trigger) => window.axeAudit(trigger)", trigger)
+
+
+def violations_message(results: list) -> str:
+    """The violations found, readable: page and moments, rule, and each node with the reason
+    (a violation seen at several moments of the same page is told once)."""
+    seen: dict = {}
+    for result in results:
+        if result.get("error"):
+            seen.setdefault((result["url"], "axe failed: " + result["error"], ()), []).append(
+                result["trigger"]
+            )
+        for violation in result["violations"]:
+            nodes = tuple(
+                f"    {node['target']}: {' '.join(node['why'].split())}"
+                for node in violation["nodes"]
+            )
+            rule = f"{violation['id']} [{violation['impact']}] {violation['help']}"
+            seen.setdefault((result["url"], rule, nodes), []).append(result["trigger"])
+    lines = []
+    for (url, rule, nodes), triggers in seen.items():
+        lines.append(f"{url} ({', '.join(dict.fromkeys(triggers))}): {rule}")
+        lines.extend(nodes)
+    return "\n".join(lines)
 
 
 def next_frames(page) -> None:
@@ -26,5 +140,8 @@ def screenshot(page, name: str) -> None:
             path=SCREENSHOTS / f"{page.language}-{label}-{name}.png",
             full_page=not dialog_open,
         )
+        results = getattr(page.context, "accessibility_results", None)
+        if results is not None:
+            results.append(audit(page, f"screenshot {name}, {label}"))
     page.set_viewport_size(DESKTOP)
     next_frames(page)
