@@ -111,6 +111,52 @@ def short_date(value) -> str:
     return formats().short_date(value)
 
 
+def required(field) -> bool:
+    """A field the form requires, or one the rules require (`rule_required`: the form leaves it
+    to the service, which refuses without it with its own message)."""
+    return field.required or getattr(field, "rule_required", False)
+
+
+@register.filter
+def has_required_fields(form) -> bool:
+    """Whether a form shows a required field (its legend then says what the mark means)."""
+    if not form:
+        return False
+    return any(
+        required(bound.field) and not bound.field.disabled for bound in form.visible_fields()
+    )
+
+
+@register.filter
+def refused_fields(form) -> list:
+    """The (field, message) of each refused field, in the form's order; the field is None for
+    one the form does not show (a tampered or missing hidden value)."""
+    if not form or not form.errors:
+        return []
+    return [(None if bound.is_hidden else bound, error) for bound in form for error in bound.errors]
+
+
+@register.simple_tag
+def cell_field(bound) -> str:
+    """A field in a table cell (a quote line's): outlined when refused, with its message under
+    it, tied to it for screen readers; `rule_required` and `required` as elsewhere."""
+    if not bound.errors:
+        return bound.as_widget()
+    error_id = f"{bound.auto_id}-error"
+    classes = bound.field.widget.attrs.get("class", "")
+    widget = bound.as_widget(
+        attrs={
+            "class": f"{classes} is-invalid".strip(),
+            "aria-invalid": "true",
+            "aria-describedby": error_id,
+        }
+    )
+    messages = format_html_join(" ", "{}", ((error,) for error in bound.errors))
+    return format_html(
+        '{}<div class="invalid-feedback d-block" id="{}">{}</div>', widget, error_id, messages
+    )
+
+
 def overdue_badge() -> str:
     """The overdue mark: a word on a badge, not a colour alone."""
     return format_html(' <span class="badge overdue-badge">{}</span>', _("Overdue"))

@@ -2,6 +2,7 @@
 code added from it) and delete; and `Dialog`, the way every dialog works."""
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -24,6 +25,7 @@ from opportunities.forms import (
     VersionForm,
 )
 from opportunities.models import CloseOpportunityCode, Opportunity, OpportunityEntry, UpdateAction
+from opportunities.services.core import LARGEST_AMOUNT
 from web.shortcuts import LIST_RELATED, done, refused, render_dialog, safe_next, shown
 
 
@@ -58,6 +60,55 @@ def seen_version(data: QueryDict, *, required: bool = True) -> int | None:
     if not form.is_valid():
         raise incomplete()
     return form.cleaned_data["version"]
+
+
+# The fields a rule's refusal is about, by its code: the first of them the form shows gets the
+# message (and its outline); a refusal of no field the form shows stays above the form.
+REFUSED_FIELDS = {
+    "date_before_last_change": ("date_of_change", "date_closed"),
+    "date_required": ("date_of_change", "date_closed"),
+    "quote_required": ("to_stage", "action"),
+    "invalid_target": ("to_stage", "action"),
+    "estimated_value_required": ("estimated_value",),
+    "chances_invalid": ("chances_of_success",),
+    "close_date_before_change": ("estimated_close_date",),
+    "outcome_invalid": ("outcome",),
+    "close_code_required": ("close_code",),
+    "close_code_type": ("close_code",),
+    "sales_value_required": ("sales_value",),
+    "assign_not_allowed": ("salesperson",),
+}
+
+
+def refused_field(error: ValidationError, form: forms.Form) -> str | None:
+    """The field of `form` a refusal is about, if the form shows it: by the refusal's code, or
+    for a refusal of a value (a date out of range, an amount too large, a blocked record, a
+    missing field) the field that holds it. None: the refusal is the whole form's."""
+    if hasattr(error, "error_dict"):  # already by field (`on_fields`)
+        return None
+    code = getattr(error, "code", None)
+    params = getattr(error, "params", None) or {}
+    shown_fields = [name for name in form.fields if not form[name].is_hidden]
+    values = getattr(form, "cleaned_data", {})
+    candidates: list[str] = []
+    if code in REFUSED_FIELDS:
+        candidates = list(REFUSED_FIELDS[code])
+    elif code == "date_out_of_range":
+        candidates = [name for name in shown_fields if values.get(name) == params.get("date")]
+    elif code == "amount_too_large":
+        candidates = [
+            name
+            for name in shown_fields
+            if isinstance(values.get(name), Decimal)
+            and not (values[name].is_finite() and abs(values[name]) <= LARGEST_AMOUNT)
+        ]
+    elif code == "blocked":
+        what = str(params.get("what", ""))
+        candidates = [name for name in shown_fields if str(values.get(name, "")) == what]
+    elif code == "required":
+        label = str(params.get("field", "")).lower()
+        candidates = [name for name in shown_fields if str(form[name].label).lower() == label]
+    return next((name for name in candidates if name in shown_fields), None)
 
 
 class Dialog:
@@ -107,7 +158,7 @@ class Dialog:
                         data["version"] = str(self.opportunity.version)
                     form = self.get_form(data)
                     form.is_valid()
-                form.add_error(None, shown(error))
+                form.add_error(refused_field(error, form), shown(error))
         return self.show(form)
 
     def show(self, form: forms.Form, **context) -> HttpResponse:

@@ -236,6 +236,7 @@ def test_the_daily_path(browser_page, data, fx):
     # Create a quote from the list, add lines (the total follows), make the order.
     page.goto(base + "/opportunities/")
     row = page.locator(f"#row-{data['quoted'].number}")
+    row.locator(".row-menu summary").click()  # the row's Actions menu
     row.get_by_role("button", name=re.compile(words["create_quote"])).click()
     expect(page.locator("#messages")).to_contain_text(data["quoted"].number)
     lines = page.locator("#quote-lines tr[data-line-row]:not(.new-line)")

@@ -253,7 +253,8 @@ def test_the_closing_date_is_required_and_prefilled_with_the_default(fx, client,
     assert field.value() == timezone.localdate()  # today: later than the last change
     content = response.content.decode()
     assert re.search(r'<input type="date" name="date_closed"[^>]* required', content)
-    assert re.search(r'Closing date\s*<span class="asteriskField">\*</span>', content)
+    mark = r'<span class="required-mark" aria-hidden="true">\*</span>'
+    assert re.search(r"Closing date\s*" + mark, content)
 
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])

@@ -341,7 +341,8 @@ def test_make_order_requires_the_closing_date_prefilled_with_the_default(fx, cli
     assert field.value() == timezone.localdate()  # today: later than the last change
     content = response.content.decode()
     assert re.search(r'<input type="date" name="date_closed"[^>]* required', content)
-    assert re.search(r'Closing date\s*<span class="asteriskField">\*</span>', content)
+    mark = r'<span class="required-mark" aria-hidden="true">\*</span>'
+    assert re.search(r"Closing date\s*" + mark, content)
     refused = assert_refused(
         "required",
         client.post,
