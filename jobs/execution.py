@@ -20,6 +20,7 @@ from jobs import services
 from jobs.models import Job
 from opportunities.models import Opportunity
 from opportunities.services.deletion import delete_closed_opportunities_in_chunks
+from pipeline import figures
 
 logger = logging.getLogger("jobs")
 
@@ -172,7 +173,9 @@ def run_deletion(job: Job, context: WorkerContext) -> dict:
                 job.refresh_from_db()  # the progress and cursor of the last chunk committed
                 if job.lease != lease or job.state != Job.State.RUNNING:
                     raise LeaseLost
-            return delete_chunks(job, filters, context)
+            result = delete_chunks(job, filters, context)
+            fold_figures(job)
+            return result
         except (InterfaceError, OperationalError) as error:
             failures += 1
             if failures > RETRIES or connection.in_atomic_block:
@@ -187,6 +190,17 @@ def run_deletion(job: Job, context: WorkerContext) -> dict:
             )
             connection.close()
             time.sleep(wait)
+
+
+def fold_figures(job: Job) -> None:
+    """The pipeline figures' changes that the chunks appended, folded by the worker now rather
+    than by the next board or dashboard (seconds after a large deletion). Should the database
+    refuse, the next page folds them as it would have."""
+    try:
+        with transaction.atomic():
+            figures.prepare()
+    except (InterfaceError, OperationalError) as error:
+        logger.warning("%s: figures left to fold on the next read (%s)", job, error)
 
 
 def delete_chunks(job: Job, filters: dict, context: WorkerContext) -> dict:

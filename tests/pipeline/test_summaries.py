@@ -3,11 +3,13 @@
 import pytest
 from django.db import connection
 
+from jobs.services import enqueue_deletion
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry
 from pipeline import figures
 from pipeline.figures import Scope
 from pipeline.models import ALL_PRIORITIES, ALL_SALESPEOPLE, Figure, FigureChange, FigureState
+from tests.jobs.workers import run_jobs
 from tests.pipeline.scenario import expected_rows, random_history, summary_rows
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +107,18 @@ def test_a_bulk_statement_appends_its_rows_and_their_roll_ups_summed_by_key(fx):
     Opportunity.objects.filter(sales_cycle=fx.STD).update(priority="high")
     assert FigureChange.objects.filter(salesperson_id=ALL_SALESPEOPLE).exists()
     assert summary_rows() == expected_rows()
+
+
+def test_a_deletion_job_folds_the_figures_changes_when_it_ends(fx, monkeypatch):
+    figures.build()
+    monkeypatch.setattr(figures, "FOLD_AT", 3)
+    for index in range(6):
+        opportunity = fx.create_opp_a(description=f"Lost {index}")
+        services.close_opportunity(opportunity, outcome="lost", close_code=fx.L_COMP)
+    fx.create_opp_a(description="Open")
+    job = enqueue_deletion(user=None, filters={"salesperson": fx.JO}, chunk_size=2)
+    run_jobs()
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 6)
+    assert not FigureChange.objects.exists()
+    assert summary_rows() == expected_rows() != {}
