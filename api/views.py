@@ -45,9 +45,23 @@ from api.serializers import (
 )
 from opportunities import permissions, services
 from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
-from salescycles.models import SalesCycleStage
+from salescycles.models import SalesCycle, SalesCycleStage
 
 RELATED = ("contact", "salesperson", "sales_cycle", "current_stage", "quote", "order")
+# A list page's rows get their cycles from the query of the cycles' stages instead: one join
+# fewer for the planner of the page's query, its costliest part at 100,000 rows and more.
+LIST_RELATED = ("contact", "salesperson", "current_stage", "quote", "order")
+# ...and only the columns of those that a row shows (`opportunity_data`, `available_actions`).
+LIST_FIELDS = (
+    *(field.name for field in Opportunity._meta.concrete_fields),
+    "contact__number",
+    "contact__type",
+    "salesperson__code",
+    "current_stage__stage",
+    "current_stage__description",
+    "quote__number",
+    "order__number",
+)
 ENTRY_RELATED = ("sales_cycle", "stage", "contact", "salesperson", "close_code", "created_by")
 
 IF_MATCH = OpenApiParameter(
@@ -211,14 +225,13 @@ class OpportunityList(ApiView):
         if not filterset.is_valid():
             raise BadShape(filterset.errors)
         sort = filterset.sort_key
-        page = pagination.paginate(
-            request, filterset.qs.select_related(*RELATED), filterset.sort_key
-        )
-        stages = stages_by_cycle({row.sales_cycle_id for row in page.rows})
-        results = [
-            opportunity_data(row, actions_for(request, row, stages.get(row.sales_cycle_id, [])))
-            for row in page.rows
-        ]
+        rows = filterset.qs.select_related(*LIST_RELATED).only(*LIST_FIELDS)
+        page = pagination.paginate(request, rows, sort)
+        cycles = cycles_with_stages({row.sales_cycle_id for row in page.rows})
+        results = []
+        for row in page.rows:
+            row.sales_cycle, stages = cycles[row.sales_cycle_id]
+            results.append(opportunity_data(row, actions_for(request, row, stages)))
         return Response({"results": results, **pagination.links(request, page, sort)})
 
     @extend_schema(
@@ -255,14 +268,18 @@ class OpportunityList(ApiView):
         return opportunity_response(request, opportunity, code=status.HTTP_201_CREATED)
 
 
-def stages_by_cycle(cycle_ids) -> dict[int, list[SalesCycleStage]]:
-    """The stages of these cycles in order, in one query (a list page's available actions)."""
-    found: dict[int, list[SalesCycleStage]] = {cycle: [] for cycle in cycle_ids}
-    if cycle_ids:
-        for stage in SalesCycleStage.objects.filter(sales_cycle_id__in=cycle_ids).order_by(
-            "sales_cycle_id", "stage"
-        ):
-            found[stage.sales_cycle_id].append(stage)
+def cycles_with_stages(cycle_ids) -> dict[int, tuple[SalesCycle, list[SalesCycleStage]]]:
+    """These cycles with their stages in order (a list page's cycle codes and available
+    actions), in one query, and a second only for cycles without any stage."""
+    found: dict[int, tuple[SalesCycle, list[SalesCycleStage]]] = {}
+    stages = SalesCycleStage.objects.filter(sales_cycle_id__in=cycle_ids).select_related(
+        "sales_cycle"
+    )
+    for stage in stages.order_by("sales_cycle_id", "stage") if cycle_ids else ():
+        found.setdefault(stage.sales_cycle_id, (stage.sales_cycle, []))[1].append(stage)
+    missing = set(cycle_ids) - found.keys()
+    for cycle in SalesCycle.objects.filter(pk__in=missing) if missing else ():
+        found[cycle.pk] = (cycle, [])
     return found
 
 

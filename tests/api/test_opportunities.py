@@ -18,7 +18,7 @@ from api.serializers import (
 from opportunities import services
 from opportunities.models import Opportunity, UpdateAction
 from tests.api.conftest import token_client
-from tests.factories import OpportunityFactory
+from tests.factories import OpportunityFactory, SalesCycleFactory
 from tests.snapshots import database_state
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +192,15 @@ def test_a_list_pages_queries_do_not_grow_with_its_rows(api, fx):
     with CaptureQueriesContext(connection) as large:
         api.get(LIST, {"page_size": 25})
     assert len(large) == len(small)
+
+
+def test_a_list_row_names_its_cycle_even_a_cycle_without_stages(api, fx):
+    empty = SalesCycleFactory(code="EMPTY")
+    make(fx, 1)
+    OpportunityFactory(contact=fx.CT100, salesperson=fx.JO, sales_cycle=empty)
+    rows = api.get(LIST).json()["results"]
+    assert sorted(row["sales_cycle"] for row in rows) == ["EMPTY", "STD"]
+    assert [row["available_actions"] for row in rows if row["sales_cycle"] == "EMPTY"] == [{}]
 
 
 def test_a_cursor_that_the_list_did_not_make_is_404(api, fx):
