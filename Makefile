@@ -66,11 +66,13 @@ run: compilemessages
 
 ## serve: a production-like server (gunicorn, WhiteNoise, DEBUG off) on 127.0.0.1:8000, with a
 ## worker for the background jobs
+# gunicorn kills a worker busy with one response for longer than --timeout (30 s by default):
+# that would cut a large export short.
 serve: compilemessages
 	DJANGO_DEBUG=false $(PY) manage.py collectstatic --no-input -v0
 	DJANGO_DEBUG=false $(PY) manage.py migrate --no-input -v0
 	@export DJANGO_DEBUG=false; $(WITH_WORKER) $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) \
-		--workers $${WEB_CONCURRENCY:-2} --no-control-socket --access-logfile -
+		--workers $${WEB_CONCURRENCY:-2} --timeout 600 --no-control-socket --access-logfile -
 
 ## test: the whole suite, one pytest-xdist worker per core (TEST_WORKERS=N to choose;
 ## PYTEST_ARGS="-n 0" runs it serially in one process); DATABASE_URL=postgres://... runs it on
