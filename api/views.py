@@ -351,7 +351,9 @@ class OpportunityAction(ApiView):
     serializer_class = None
 
     def post(self, request, number: str):
-        opportunity = opportunity_or_404(number)
+        # No joins: the service locks and reads the row with what it names, and gives this
+        # instance what it read (the answer's contact, salesperson, cycle, stage and quote).
+        opportunity = get_object_or_404(Opportunity, number=number)
         require(permissions.can_act_on(request.user, opportunity) and self.allowed(request))
         serializer_class = self.serializer_class
         data = validated(serializer_class, request).validated_data if serializer_class else {}
