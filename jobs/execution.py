@@ -197,8 +197,7 @@ def fold_figures(job: Job) -> None:
     than by the next board or dashboard (seconds after a large deletion). Should the database
     refuse, the next page folds them as it would have."""
     try:
-        with transaction.atomic():
-            figures.prepare()
+        figures.prepare()
     except (InterfaceError, OperationalError) as error:
         logger.warning("%s: figures left to fold on the next read (%s)", job, error)
 

@@ -125,8 +125,21 @@ def prepare() -> None:
         built, stale, changes = cursor.fetchone()
     if not built or stale:
         build()
+        tidy(sql.CHANGE, sql.FIGURE)
     elif changes > FOLD_AT:
         fold()
+        tidy(sql.CHANGE)
+
+
+def tidy(*tables: str) -> None:
+    """After a build or a fold, the rows they deleted or replaced vacuumed away at once
+    (PostgreSQL, outside a transaction): the next reads of the changes, a table meant to stay
+    small, would otherwise step over every dead row until autovacuum comes by (hundreds of
+    milliseconds after a bulk load or a large deletion)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
 
 def _locked(cursor, *, wait: bool) -> bool:

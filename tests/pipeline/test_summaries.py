@@ -6,7 +6,7 @@ from django.db import connection
 from jobs.services import enqueue_deletion
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry
-from pipeline import figures
+from pipeline import figures, sql
 from pipeline.figures import Scope
 from pipeline.models import ALL_PRIORITIES, ALL_SALESPEOPLE, Figure, FigureChange, FigureState
 from tests.jobs.workers import run_jobs
@@ -122,3 +122,22 @@ def test_a_deletion_job_folds_the_figures_changes_when_it_ends(fx, monkeypatch):
     assert (job.state, job.done) == ("done", 6)
     assert not FigureChange.objects.exists()
     assert summary_rows() == expected_rows() != {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_outside_a_transaction_vacuums_the_changes_it_emptied(fx):
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    random_history(fx, 81, steps=20)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        before = cursor.fetchone()[0]
+    FigureState.objects.create(stale=True)
+    figures.prepare()
+    assert not FigureChange.objects.exists()
+    assert summary_rows() == expected_rows()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = %s", [sql.CHANGE]
+        )
+        assert cursor.fetchone()[0] >= before
