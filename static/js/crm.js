@@ -238,4 +238,24 @@
       updateTotals();
     }
   });
+
+  // --- a list row's Actions menu (a <details>) --------------------------------------------------
+  // Escape closes it and gives the focus back to its button; a click elsewhere, or opening
+  // another row's, closes it. Without this file it opens and closes with its button.
+  document.addEventListener("keydown", function (event) {
+    const menu = event.key === "Escape" && event.target.closest?.("details.row-menu[open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.row-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) {
+        menu.open = false;
+      }
+    });
+  });
 })();

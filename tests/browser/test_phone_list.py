@@ -107,3 +107,7 @@ def test_on_a_phone_each_opportunity_is_a_stacked_card_without_sideways_scroll(
     page.keyboard.press("Tab")
     expect(close).to_be_focused()
     assert scroll_width(page) <= PHONE["width"]
+    # Escape closes the menu and gives the focus back to its button.
+    page.keyboard.press("Escape")
+    expect(close).to_be_hidden()
+    expect(row.locator(".row-menu summary")).to_be_focused()
