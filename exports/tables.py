@@ -182,12 +182,13 @@ def _through(expression, prefix: str):
     return copied
 
 
-def entry_rows(filtered: QuerySet, sort: str) -> QuerySet:
+def entry_rows(filtered: QuerySet, sort: str, sorts: dict = SORTS) -> QuerySet:
     """The entries of the opportunities of the list's filters: the opportunities in the list's
-    order, and each one's entries in the order they were written."""
+    order (`sort` of `sorts`, as `sorted_rows` reads them), and each one's entries in the
+    order they were written."""
     descending = sort.startswith("-")
     sign = "-" if descending else ""
-    expression, _parse = SORTS[sort.removeprefix("-")]
+    expression, _parse = sorts[sort.removeprefix("-")]
     entries = OpportunityEntry.objects.filter(opportunity__in=filtered.values("pk"))
     order = [f"{sign}opportunity_id", "pk"]
     if expression is not None:

@@ -30,6 +30,7 @@ from psycopg.types.string import TextLoader
 
 from contacts.views import ContactListView, SalespersonListView
 from exports import formats, tables
+from opportunities.filters import sorted_rows
 from opportunities.views.lists import OpportunityListView
 
 # PostgreSQL's types read as text for the CSV (the cursor's own loaders, nobody else's).
@@ -87,31 +88,35 @@ def export_response(table: tables.Table, rows: QuerySet, file_format: str) -> Ht
 
 class ListExport(PermissionRequiredMixin, View):
     """The export of one list: its view (whose FilterSet, with the view's own defaults, decides
-    the rows), the rows to write, and the list to go back to."""
+    the rows, and whose sort their order), the rows to write, and the list to go back to."""
 
     list_view: type
     list_url_name: str
     table: tables.Table
 
-    def rows(self, filterset) -> QuerySet:
-        return self.table.rows(filterset.qs)
-
-    def list_filterset(self, request: HttpRequest):
-        """The FilterSet exactly as the list builds it for this request (`FilterMixin`)."""
+    def list_of(self, request: HttpRequest):
+        """The list view as it is set up for this request, its FilterSet built as the list
+        builds it (`FilterMixin.get_filterset`)."""
         view = self.list_view()
         view.setup(request)
-        return view.get_filterset(view.get_filterset_class())
+        view.filterset = view.get_filterset(view.get_filterset_class())
+        return view
+
+    def rows(self, view) -> QuerySet:
+        """Every row of the list, in its order (`KeysetPagingMixin`: `sorts`, `sort_key`)."""
+        return self.table.rows(sorted_rows(view.filterset.qs, view.sort_key(), view.sorts))
 
     def get(self, request: HttpRequest) -> HttpResponse:
         file_format = request.GET.get("format") or "csv"
         if file_format not in CONTENT_TYPES:
             messages.error(request, _("Choose CSV or XLSX as the format of the export."))
             return self.back_to_list(request)
-        filterset = self.list_filterset(request)
+        view = self.list_of(request)
+        filterset = view.filterset
         if filterset.is_bound and not filterset.is_valid():  # unbound: every row (FilterView)
             messages.error(request, _("Nothing was exported: correct the filters first."))
             return self.back_to_list(request)
-        return export_response(self.table, self.rows(filterset), file_format)
+        return export_response(self.table, self.rows(view), file_format)
 
     def back_to_list(self, request: HttpRequest) -> HttpResponse:
         query = request.GET.copy()
@@ -128,9 +133,6 @@ class OpportunityExport(ListExport):
     list_url_name = "opportunities:list"
     table = tables.OPPORTUNITIES
 
-    def rows(self, filterset) -> QuerySet:
-        return tables.opportunity_rows(filterset.qs, filterset.sort_key)
-
 
 class EntryExport(OpportunityExport):
     """The entries of the opportunities the list's filters choose."""
@@ -141,8 +143,8 @@ class EntryExport(OpportunityExport):
     )
     table = tables.ENTRIES
 
-    def rows(self, filterset) -> QuerySet:
-        return tables.entry_rows(filterset.qs, filterset.sort_key)
+    def rows(self, view) -> QuerySet:
+        return tables.entry_rows(view.filterset.qs, view.sort_key(), view.sorts)
 
 
 class ContactExport(ListExport):
