@@ -4,6 +4,8 @@ search), and for the dashboard a sales cycle and a period of months."""
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -119,10 +121,56 @@ def months_before(day: datetime.date, count: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+class ListedChoices(ModelChoiceIterator):
+    """The options of a `ListedModelChoiceField`, from its rows read once."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.field.rows():
+            yield self.choice(row)
+
+    def __len__(self):
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A select of a few rows, read once per form for its value and its options (a
+    ModelChoiceField queries for the value, and twice more to draw its select)."""
+
+    iterator = ListedChoices
+    _rows = None
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._rows = None
+        return result
+
+    def rows(self) -> list:
+        if self._rows is None:
+            self._rows = list(self.queryset)
+        return self._rows
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        for row in self.rows():
+            if str(getattr(row, key)) == str(value):
+                return row
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class DashboardFilterForm(PipelineFilterForm):
     """The board's filters, a sales cycle and the period of the closed figures (months)."""
 
-    sales_cycle = forms.ModelChoiceField(
+    sales_cycle = ListedModelChoiceField(
         label=_("Sales cycle"),
         queryset=SalesCycle.objects.order_by("code"),
         to_field_name="code",

@@ -13,7 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, translation
 
@@ -23,7 +25,7 @@ from pipeline import dashboard, views
 from pipeline.dashboard import count, money, percent, percent_text
 from pipeline.forms import months_before
 from salescycles.models import SalesCycle
-from tests.pipeline.scenario import random_history
+from tests.pipeline.scenario import quick_cycle, random_history
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,19 @@ def test_bar_labels_and_links_are_escaped_in_the_drawing_and_the_table():
     assert 'href="/opportunities/?a=1&amp;b=2"' in drawn.drawing
     assert '<td class="num">1</td>' in drawn.rows
     assert "&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt; and a label longer" in drawn.rows
+
+
+def test_the_cycle_select_and_its_value_come_from_one_read_of_the_cycles(client, fx, opp_a):
+    quick_cycle()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", {"sales_cycle": "QUICK"})
+    assert not response.context["filter_form"].errors, response.context["filter_form"].errors
+    assert response.context["cycle"].code == "QUICK"
+    assert '<option value="QUICK" selected>' in response.content.decode()
+    cycles = [
+        q["sql"] for q in queries.captured_queries if 'FROM "salescycles_salescycle"' in q["sql"]
+    ]
+    assert len(cycles) == 1
 
 
 # --- every figure, from scratch ------------------------------------------------------------------
