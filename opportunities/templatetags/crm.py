@@ -305,7 +305,7 @@ class ActionButtons:
         self.after_next = {"style": conditional_escape("btn-outline-primary")}
 
     def next_button(self, opportunity: Opportunity, stage) -> str:
-        """ "Next: Proposal": the Update dialog on the action next, to the stage it names."""
+        """The Update dialog on the action next, named for where it goes ("Next: Proposal")."""
         return format_html(
             self.next_format,
             url=self.urls["update"](opportunity.number),
