@@ -16,6 +16,7 @@ import time
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.urls import resolve, reverse
 
@@ -30,6 +31,11 @@ from salescycles.models import SalesCycleStage
 
 LIST_URL = "opportunities:list"
 CARD_URL = "opportunities:detail"
+NEW_URL = "opportunities:create"
+# The contacts the new opportunity page is measured with (fewer at the smoke run's size).
+MANY_CONTACTS = 100_000
+SIZE_GOAL = Goal("ratio_max", 1.01, timing=False)
+STATEMENTS_GOAL = Goal("equal", timing=False)
 OPPORTUNITY_TABLE = Opportunity._meta.db_table
 COUNT_CAP = 10_000
 # Part of a number, as users type it: a hundred opportunities at 100,000, a thousand at 1m.
@@ -78,7 +84,10 @@ def list_filters() -> list[tuple[str, dict, object]]:
     for contact_id, company_id in Contact.objects.values_list("pk", "company"):
         company = company_id or contact_id
         per_company[company] = per_company.get(company, 0) + per_contact.get(contact_id, 0)
-    companies = Contact.objects.filter(type=Contact.Type.COMPANY).values_list("pk", flat=True)
+    # The company filter takes in its persons' opportunities: measured on a company with persons.
+    companies = Contact.objects.filter(
+        type=Contact.Type.COMPANY, persons__isnull=False
+    ).values_list("pk", flat=True)
     company = Contact.objects.get(pk=max(companies, key=lambda pk: (per_company.get(pk, 0), -pk)))
     stage_top = (
         Opportunity.objects.filter(current_stage__isnull=False)
@@ -385,3 +394,90 @@ def measure_card(bench: Bench) -> None:
         "raw": raw.as_dict(),
         "sql": [sql for sql, _params in statements],
     }
+
+
+def measure_new_page(bench: Bench) -> None:
+    """The new opportunity page with the data's contacts, then with `MANY_CONTACTS` (added in
+    a transaction that is rolled back): its size and statements must not grow, its contact
+    field being a picker that holds the chosen contact only."""
+    results = bench.results
+    url = reverse(NEW_URL)
+    many = MANY_CONTACTS if bench.size >= 100_000 else 10_000
+    few = Contact.objects.count()
+    response, statements = capture(bench, url)
+    results.check("new opportunity page answers 200", response.status_code == 200)
+    few_size, few_statements = len(response.content), len(statements)
+    few_time, _raw = time_page(bench, url, statements)
+    with transaction.atomic():
+        Contact.objects.bulk_create(
+            (
+                Contact(number=f"CB{index:07d}", name=f"Bench contact {index}", type="company")
+                for index in range(max(0, many - few))
+            ),
+            batch_size=5000,
+        )
+        if bench.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Contact._meta.db_table}")
+        bench.progress(f"new opportunity page with {many:,} contacts")
+        measure_contact_search(bench, many)
+        response, statements = capture(bench, url)
+        results.check(
+            f"new opportunity page with {many:,} contacts answers 200",
+            response.status_code == 200,
+        )
+        many_time, _raw = time_page(bench, url, statements)
+        transaction.set_rollback(True)
+    note = f"{many:,} contacts against {few:,}"
+    results.row(
+        "new opportunity page: bytes",
+        "bytes",
+        len(response.content),
+        few_size,
+        goal=SIZE_GOAL,
+        note=note,
+    )
+    results.row(
+        "new opportunity page: statements",
+        "queries",
+        len(statements),
+        few_statements,
+        goal=STATEMENTS_GOAL,
+        note=note,
+    )
+    results.row(
+        "new opportunity page: p50", "ms", many_time.p50 * 1000, few_time.p50 * 1000, note=note
+    )
+    results.details["new_page"] = {
+        "url": url,
+        "contacts": [few, many],
+        "bytes": [few_size, len(response.content)],
+        "statements": [few_statements, len(statements)],
+        "ours": many_time.as_dict(),
+        "with_few_contacts": few_time.as_dict(),
+    }
+
+
+# What a user types into the contact picker: a number's start, a name's part (common, rare).
+SEARCHES = {"number": "CB000123", "name": "contact 4711", "common name": "Bench"}
+
+
+def measure_contact_search(bench: Bench, contacts: int) -> None:
+    """The picker's suggestions (`contacts:search`) among `contacts` contacts, each against
+    its own statements replayed raw."""
+    for label, text in SEARCHES.items():
+        url = f"{reverse('contacts:search')}?{urlencode({'q': text})}"
+        response, statements = capture(bench, url)
+        bench.results.check(
+            f"contact search by {label} answers 200 with options",
+            response.status_code == 200 and b"<option" in response.content,
+            f"GET {url}: {response.status_code}",
+        )
+        ours, raw = time_page(bench, url, statements)
+        bench.results.row(
+            f"contact search by {label} ({contacts:,} contacts): p50",
+            "ms",
+            ours.p50 * 1000,
+            raw.p50 * 1000,
+            note=f"q={text}",
+        )
