@@ -179,7 +179,7 @@ def test_the_export_has_the_rows_of_the_list_with_its_filters_in_its_order(
 def test_the_page_cursor_of_the_list_does_not_cut_the_export(fx, client):
     make_opportunities(fx, 5)
     last = Opportunity.objects.order_by("pk").first()
-    exported = records(client.get(EXPORT + f"?after={last.pk + 3}&page=last"))
+    exported = records(client.get(EXPORT + f"?after={last.pk + 3}&page=last&per_page=10&at=11"))
     assert len(exported) == Opportunity.objects.count()
 
 
@@ -335,9 +335,9 @@ def test_a_salesperson_exports_what_their_list_shows_them(fx, seller_client, mon
     make_opportunities(fx, 10)
     fx.create_opp_a(salesperson=fx.AH)
     monkeypatch.setattr(OpportunityListView, "paginate_by", 1000)
-    query = "?sort=salesperson"
-    exported = [row["Number"] for row in records(seller_client.get(EXPORT + query))]
-    assert exported == list_numbers(seller_client, query)
+    for query in ("?sort=salesperson", "", "?salesperson=&sort=-estimated_value"):
+        exported = [row["Number"] for row in records(seller_client.get(EXPORT + query))]
+        assert exported == list_numbers(seller_client, query), query
 
 
 # --- cost ---------------------------------------------------------------------------------------
