@@ -70,7 +70,18 @@ def main(argv=None) -> int:
     from django.test import Client
     from django.utils import timezone
 
-    from bench import actions, deletion, export, generate, http, jobs, pages, pipeline, raw
+    from bench import (
+        actions,
+        deletion,
+        export,
+        generate,
+        http,
+        jobs,
+        pages,
+        pipeline,
+        raw,
+        totals,
+    )
     from bench.api import measure_api
     from bench.context import Bench
     from bench.report import Results
@@ -119,6 +130,8 @@ def main(argv=None) -> int:
         if args.explain and vendor == "postgresql":
             Path(args.explain).write_text(pages.explain_list(bench), encoding="utf-8")
         pages.measure_card(bench)
+        log(f"{args.title}: the list's totals")
+        totals.measure_totals(bench)
         pages.measure_new_page(bench)
         log(f"{args.title}: actions")
         actions.measure_actions(bench)

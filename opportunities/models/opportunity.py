@@ -273,6 +273,12 @@ class Opportunity(Numbered):
             ),
             models.Index(fields=["estimated_close_date"], name="opp_close_date_idx"),
             models.Index(fields=["date_closed"], name="opp_date_closed_idx"),
+            # The list's totals of one salesperson (a salesperson's "mine", by status): an
+            # index-only scan of their rows, the values read from the index, not the table.
+            models.Index(
+                fields=["salesperson", "status", "estimated_value", "calcd_current_value"],
+                name="opp_totals_salesperson_idx",
+            ),
         ]
 
     def __str__(self) -> str:

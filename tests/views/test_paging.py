@@ -126,7 +126,9 @@ def test_the_page_size_form_keeps_the_filters_and_starts_at_the_first_page(clien
     first = client.get(LIST, {"q": "Deal"})
     second = client.get(LIST + links(first)["next"])
     form = re.search(
-        r'<form method="get"[^>]*class="per-page-form".*?</form>', second.content.decode(), re.S
+        r'<form method="get"[^>]*class="per-page-form[^"]*".*?</form>',
+        second.content.decode(),
+        re.S,
     )
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form.group()))
     assert hidden == {"q": "Deal"}  # no cursor, no position: the first page of the new size
