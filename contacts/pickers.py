@@ -57,8 +57,9 @@ def search_salespeople(text: str, *, active_only: bool = False) -> list[tuple[st
 
 class Picker(forms.TextInput):
     """A text input with suggestions: its `<datalist>` holds the chosen row, and htmx refills it
-    from the field's search as the user types. With `select_up_to`, a select of every offered
-    row instead while there are no more than that many (`select` renders it)."""
+    from the field's search as the user types. For a field with `select_up_to`, a select of
+    every offered row instead while they are no more than that (`select` renders it: a
+    `RememberedSelect` in the list's filter pane)."""
 
     template_name = "includes/_picker.html"
 
@@ -104,17 +105,19 @@ class Picker(forms.TextInput):
         rows = field.select_rows()
         if rows is not None:
             select = self.select or forms.Select()
-            select.attrs = {**self.attrs}
+            select.attrs = _as_select(self.attrs)
             empty = [] if field.empty_label is None else [("", field.empty_label)]
             select.choices = [*empty, *rows]
-            shown = {**(attrs or {})}
-            if "class" in select.attrs or "class" in shown:
-                for holder in (select.attrs, shown):
-                    if "class" in holder:
-                        holder["class"] = holder["class"].replace("form-control", "form-select")
-            return select.render(name, value, shown, renderer)
+            return select.render(name, value, _as_select(attrs or {}), renderer)
         # The project's templates (the form renderer's engine does not see them).
         return loader.render_to_string(self.template_name, self.get_context(name, value, attrs))
+
+
+def _as_select(attrs: dict) -> dict:
+    """A text input's attributes for a select: Bootstrap's select class for its input class."""
+    if "class" not in attrs:
+        return {**attrs}
+    return {**attrs, "class": attrs["class"].replace("form-control", "form-select")}
 
 
 class PickerField(forms.ModelChoiceField):
