@@ -7,7 +7,8 @@ module's default dialect (comma, CRLF, quotes where needed), ISO dates and a dec
 XLSX: openpyxl's write-only workbook, typed cells (numbers, dates, booleans), written to a
 temporary file that is then sent in chunks: an XLSX file is a zip archive whose directory
 comes last, so no byte of it can be sent before the last row is written, but neither the rows
-nor the file are ever held in memory.
+nor the file are ever held in memory. Rows beyond what a sheet may hold (1,048,576 with the
+header) go on another sheet, headed the same.
 
 A text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a
 tab or a carriage return) gets a leading apostrophe, in both formats; numbers stay numbers.
@@ -23,6 +24,7 @@ BOM = "\ufeff"
 UNSAFE_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 2000  # rows written per chunk of the response
 FILE_CHUNK = 256 * 1024  # bytes of the XLSX file sent at a time
+SHEET_ROWS = 1_048_576  # the most rows a sheet may have (Excel): more go on the next sheet
 
 Row = Sequence[object]
 
@@ -88,10 +90,16 @@ def xlsx_chunks(
 
     text = frozenset(text_columns)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title)
-    sheet.append(list(headers))
-    for row in rows:
+    sheets = 0
+    for number, row in enumerate(rows):
+        if number % (SHEET_ROWS - 1) == 0:  # a sheet holds its header and SHEET_ROWS - 1 rows
+            sheets += 1
+            title = sheet_title if sheets == 1 else f"{sheet_title[:25]} ({sheets})"
+            sheet = workbook.create_sheet(title=title)
+            sheet.append(list(headers))
         sheet.append([clean(cell) if i in text and cell else cell for i, cell in enumerate(row)])
+    if not sheets:
+        workbook.create_sheet(title=sheet_title).append(list(headers))
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)

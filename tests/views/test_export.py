@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from exports import formats
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 from opportunities.views.lists import OpportunityListView
@@ -271,6 +272,27 @@ def test_the_xlsx_file_neutralises_formulas_and_drops_characters_xml_cannot_hold
     assert sheet["B2"].value == "'=1+1"
     assert sheet["B2"].data_type == "s"
     assert sheet["B3"].value == "Bell inside"
+
+
+def test_rows_beyond_what_a_sheet_holds_go_on_another_sheet_headed_the_same(
+    fx, client, monkeypatch
+):
+    for index in range(5):
+        fx.create_opp_a(description=f"Deal {index}")
+    monkeypatch.setattr(formats, "SHEET_ROWS", 3)  # a header and two rows
+    book = load_workbook(io.BytesIO(body(client.get(EXPORT + "?format=xlsx&sort=number"))))
+    assert book.sheetnames == ["Opportunities", "Opportunities (2)", "Opportunities (3)"]
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+    assert [len(rows) for rows in sheets] == [3, 3, 2]
+    assert {rows[0][0] for rows in sheets} == {"Number"}
+    assert [row[1] for rows in sheets for row in rows[1:]] == [f"Deal {i}" for i in range(5)]
+
+
+def test_an_empty_list_exports_its_headers_alone(client):
+    header, *rows = csv_rows(client.get(EXPORT))
+    assert (header[0], rows) == ("Number", [])
+    header, *rows = workbook_rows(client.get(EXPORT + "?format=xlsx"))
+    assert (header[0], rows) == ("Number", [])
 
 
 def test_a_french_user_gets_a_french_sheet(french, opp_a):
