@@ -160,6 +160,9 @@ class KeysetPagingMixin:
         per_page = self.get_paginate_by(None)
         context |= {
             "place": self.place,
+            # How many rows match (stopped at the cap, then `total_capped`).
+            "total": self.place.count,
+            "total_capped": self.place.capped,
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
             # The per-page choice keeps every filter and the sort, and starts at the first page.
