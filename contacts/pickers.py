@@ -31,12 +31,16 @@ def salesperson_label(code: str, name: str) -> str:
 
 def search_contacts(text: str, *, company: Contact | None = None) -> list[tuple[str, str]]:
     """The contacts whose number starts with `text` or whose name holds it, by name: at most
-    `SUGGESTIONS`, as (number, label). On PostgreSQL the trigram indexes on the upper-cased
-    number and name serve both tests; `company` keeps to that company and its persons."""
+    `SUGGESTIONS`, as (number, label); `company` keeps to that company and its persons.
+
+    Numbers are upper case: their start is a range of the number's own pattern index on
+    PostgreSQL (`varchar_pattern_ops`, made for the unique column), where a trigram index reads
+    the long lists of the trigrams every number shares (92 ms at 100,000 contacts). A name's
+    part is served by the trigram index on the upper-cased name."""
     text = text.strip()
     if not text:
         return []
-    rows = Contact.objects.filter(Q(number__istartswith=text) | Q(name__icontains=text))
+    rows = Contact.objects.filter(Q(number__startswith=text.upper()) | Q(name__icontains=text))
     if company is not None:
         rows = rows.filter(Q(pk=company.pk) | Q(company=company))
     found = rows.order_by("name", "number").values_list("number", "name", "company__name")
