@@ -119,7 +119,15 @@ class Chart:
                 setattr(bar, name, f"{getattr(bar, name):.1f}")
         self.height = f"{self.height:.0f}"
         self.drawing = SafeString("".join(self._drawn(bar) for bar in self.bars))
-        self.rows = SafeString("".join(self._row(bar) for bar in self.bars))
+        # One template for the chart's rows: its cells' places, numeric or not.
+        row = ROW.replace(
+            "{cells}",
+            "".join(
+                (NUMERIC_CELL if numeric else CELL).replace("{cell}", f"{{cell{index}}}")
+                for index, numeric in enumerate(self.numeric[1:])
+            ),
+        )
+        self.rows = SafeString("".join(self._row(row, bar) for bar in self.bars))
         return self
 
     def _drawn(self, bar: Bar) -> str:
@@ -145,11 +153,9 @@ class Chart:
             **values,
         )
 
-    def _row(self, bar: Bar) -> str:
-        cells = "".join(
-            fmt(NUMERIC_CELL if numeric else CELL, cell=cell) for cell, numeric in bar.cells
-        )
-        return fmt(ROW, url=bar.url, label=bar.label, cells=SafeString(cells))
+    def _row(self, row: str, bar: Bar) -> str:
+        cells = {f"cell{index}": cell for index, (cell, _numeric) in enumerate(bar.cells)}
+        return fmt(row, url=bar.url, label=bar.label, **cells)
 
 
 # A bar, a column (its label turned under it), a table row and its cells.
