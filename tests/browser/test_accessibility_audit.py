@@ -1,6 +1,6 @@
 """The audit every browser test runs: axe-core, added to each document the browser opens, reports
 a page's violations when it has loaded and when asked, each with its rule and nodes, and finds
-none on a page that has none."""
+none on a page that has none; what is not a page of the site (JSON, a blank tab) is not audited."""
 
 import pytest
 
@@ -48,3 +48,15 @@ def test_a_page_without_violation_reports_none(context):
     assert audit(page)["violations"] == []
     assert [result["trigger"] for result in results] == ["load"]
     assert results[0]["violations"] == []
+
+
+def test_a_json_answer_and_a_blank_page_are_not_audited(context):
+    results = watch_accessibility(context)
+    json = {"body": '{"a": 1}', "content_type": "application/json"}
+    context.route(URL, lambda route: route.fulfill(**json))
+    page = context.new_page()
+    page.goto(URL)
+    assert audit(page)["violations"] == []
+    assert results == []
+    blank = context.new_page()
+    assert audit(blank) == {"url": "about:blank", "trigger": "end of test", "violations": []}
