@@ -266,6 +266,12 @@ ROW_MENU = (
 HIDDEN_NUMBER = '<span class="visually-hidden"> {number}</span>'
 
 
+def as_text(markup: str) -> str:
+    """Markup put into a format string as text: its braces doubled, so that format_html reads
+    them as themselves."""
+    return str(markup).replace("{", "{{").replace("}", "}}")
+
+
 class ActionButtons:
     """The command buttons of the opportunities of one page: a list row's ("Next" and the
     Actions menu, `small`) or the card's action bar. What the page's buttons share is escaped
@@ -303,15 +309,22 @@ class ActionButtons:
         )
         self.menu = conditional_escape(_("Actions"))
         self.after_next = {"style": conditional_escape("btn-outline-primary")}
+        self.next_labels = {}  # stage id -> "Next: Proposal", in the page's language
+        self.row_formats = {}  # (commands, whether Next is shown) -> the actions' format
+
+    def next_label(self, stage) -> str:
+        if stage.pk not in self.next_labels:
+            self.next_labels[stage.pk] = _("Next: %(stage)s") % {"stage": stage.description}
+        return self.next_labels[stage.pk]
 
     def next_button(self, opportunity: Opportunity, stage) -> str:
-        """The Update dialog on the action next, named for where it goes ("Next: Proposal")."""
+        """ "Next: Proposal": the Update dialog on the action next, to the stage it names."""
         return format_html(
             self.next_format,
             url=self.urls["update"](opportunity.number),
             back=self.back,
             icon=icon("update"),
-            label=_("Next: %(stage)s") % {"stage": stage.description},
+            label=self.next_label(stage),
             number=opportunity.number,
         )
 
@@ -334,21 +347,51 @@ class ActionButtons:
         return format_html_join("", "{}", ((button,) for button in buttons))
 
     def __call__(self, opportunity: Opportunity, commands, next_stage=None) -> str:
-        """The buttons of `commands`, after "Next" when `next_stage` is where it goes; in a
-        row, all but Next in the Actions menu."""
+        """The card's buttons of `commands`, after "Next" when `next_stage` is where it goes."""
         first = self.next_button(opportunity, next_stage) if next_stage is not None else ""
-        if not self.small:
-            buttons = self.buttons(opportunity, commands, after_next=bool(first))
-            return format_html("{}{}", first, buttons)
-        if not commands:
-            return first
-        menu = format_html(
-            ROW_MENU,
-            menu=self.menu,
-            number=opportunity.number,
-            items=self.buttons(opportunity, commands),
-        )
-        return format_html("{}{}", first, menu)
+        buttons = self.buttons(opportunity, commands, after_next=bool(first))
+        return format_html("{}{}", first, buttons)
+
+    def row_actions_format(self, commands, has_next: bool) -> str:
+        """A row's actions as one format string: "Next" (when `has_next`) and the Actions menu
+        of `commands`, what the page's rows share already in it as text; left for each row are
+        {number}, {version}, {next_label} and the commands' {url_NAME}. Made once per set of
+        commands a page shows."""
+        key = (tuple(commands), has_next)
+        if key not in self.row_formats:
+            first = ""
+            if has_next:
+                first = self.next_format.replace("{url}", "{url_update}").replace(
+                    "{label}", "{next_label}"
+                )
+                first = first.replace("{back}", as_text(self.back))
+                first = first.replace("{icon}", as_text(icon("update")))
+            items = ""
+            for command in COMMANDS:
+                if command.name not in commands:
+                    continue
+                item = self.formats[command.posted].replace("{url}", "{url_" + command.name + "}")
+                for name, value in self.values[command.name].items():
+                    item = item.replace("{" + name + "}", as_text(value))
+                items += item
+            menu = ""
+            if commands:
+                menu = ROW_MENU.replace("{menu}", as_text(self.menu)).replace("{items}", items)
+            self.row_formats[key] = first + menu
+        return self.row_formats[key]
+
+    def row_values(self, opportunity: Opportunity, commands, next_stage) -> dict:
+        """What a row's actions format leaves to the row."""
+        values = {
+            f"url_{name}": self.urls[name](opportunity.number)
+            for name in commands
+            if name in self.urls
+        }
+        if next_stage is not None:
+            values["url_update"] = self.urls["update"](opportunity.number)
+            values["next_label"] = self.next_label(next_stage)
+        values["version"] = opportunity.version
+        return values
 
 
 @register.simple_tag(takes_context=True)
@@ -408,7 +451,15 @@ DOCUMENT = '<a href="{url}" title="{kind}">{number}</a>'
 
 @register.simple_tag(takes_context=True)
 def opportunity_rows(context, rows) -> str:
-    """The opportunity table's rows (of `web.shortcuts.list_rows`), with their buttons."""
+    """The opportunity table's rows (of `web.shortcuts.list_rows`), with their buttons.
+
+    Each row is one format_html call: its markup (the row, its Next button and Actions menu,
+    with the page's captions, labels, icons, CSRF token and back link already in it as text) is
+    put together once for each set of commands the page's rows show, and only the row's own
+    values are escaped and put in. Two format_html calls a button and the menu took 5.5 ms
+    for 40 rows, this 3.1 ms (list_rows and the rows, CPU time in process, the benchmark's
+    data at 100,000, on the shared 2-core machine).
+    """
     buttons = ActionButtons(context["request"], small=True)
     closed = {
         True: conditional_escape(_("Yes")),
@@ -422,35 +473,41 @@ def opportunity_rows(context, rows) -> str:
         True: (mark_safe(' class="row-overdue"'), overdue_badge()),
         False: ("", ""),
     }
+    row = row_format()
+    row_formats = {}
 
-    def cells(opportunity: Opportunity) -> dict:
+    def row_of(opportunity: Opportunity) -> str:
         close_date, document = opportunity.estimated_close_date, opportunity.document
         overdue = bool(
             close_date and close_date < today and opportunity.status in Opportunity.OPEN_STATUSES
         )
         row_class, overdue_mark = late[overdue]
-        return {
-            "number": conditional_escape(opportunity.number),
-            "row_class": row_class,
-            "overdue": overdue_mark,
-            "detail": opportunity.detail_url,
-            "closed": closed[opportunity.closed],
-            "creation_date": short_date(opportunity.creation_date),
-            "description": opportunity.description,
-            "contact_url": opportunity.contact_url,
-            "contact": opportunity.contact.name,
-            "salesperson_url": opportunity.salesperson_url,
-            "salesperson_name": opportunity.salesperson.name,
-            "salesperson": opportunity.salesperson.code,
-            "status": badges[opportunity.status],
-            "stage": opportunity.current_stage.description if opportunity.current_stage_id else "",
-            "close_date": short_date(close_date) if close_date else "",
-            "estimated_value": money_text(opportunity.estimated_value),
-            "current_value": money_text(opportunity.calcd_current_value),
-            "document": format_html(DOCUMENT, **document) if document else "",
-            "actions": buttons(
-                opportunity, opportunity.commands, getattr(opportunity, "next_stage", None)
-            ),
-        }
+        commands = opportunity.commands
+        next_stage = getattr(opportunity, "next_stage", None)
+        key = (tuple(commands), next_stage is not None)
+        if key not in row_formats:
+            row_formats[key] = row.replace("{actions}", buttons.row_actions_format(*key))
+        return format_html(
+            row_formats[key],
+            number=opportunity.number,
+            row_class=row_class,
+            overdue=overdue_mark,
+            detail=opportunity.detail_url,
+            closed=closed[opportunity.closed],
+            creation_date=short_date(opportunity.creation_date),
+            description=opportunity.description,
+            contact_url=opportunity.contact_url,
+            contact=opportunity.contact.name,
+            salesperson_url=opportunity.salesperson_url,
+            salesperson_name=opportunity.salesperson.name,
+            salesperson=opportunity.salesperson.code,
+            status=badges[opportunity.status],
+            stage=opportunity.current_stage.description if opportunity.current_stage_id else "",
+            close_date=short_date(close_date) if close_date else "",
+            estimated_value=money_text(opportunity.estimated_value),
+            current_value=money_text(opportunity.calcd_current_value),
+            document=format_html(DOCUMENT, **document) if document else "",
+            **buttons.row_values(opportunity, commands, next_stage),
+        )
 
-    return format_html_join("", row_format(), (cells(opportunity) for opportunity in rows))
+    return format_html_join("", "{}", ((row_of(opportunity),) for opportunity in rows))
