@@ -126,9 +126,8 @@ def prepare() -> None:
     if not built or stale:
         build()
         tidy(sql.CHANGE, sql.FIGURE)
-    elif changes > FOLD_AT:
-        fold()
-        tidy(sql.CHANGE)
+    elif changes > FOLD_AT and fold():
+        tidy(sql.CHANGE)  # (not when another request's fold ran instead: it tidies)
 
 
 def tidy(*tables: str) -> None:
@@ -174,13 +173,14 @@ def build() -> None:
             raise
 
 
-def fold() -> None:
-    """Fold the changes into the totals (skipped while another fold runs)."""
+def fold() -> bool:
+    """Fold the changes into the totals (skipped while another fold runs); whether it did."""
     with transaction.atomic(), connection.cursor() as cursor:
         if not _locked(cursor, wait=False):
-            return
+            return False
         for statement in sql.fold(connection.vendor):
             cursor.execute(statement)
+    return True
 
 
 # --- reading ------------------------------------------------------------------------------------
