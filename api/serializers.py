@@ -19,6 +19,7 @@ from rest_framework import serializers
 from contacts.models import Contact, Salesperson
 from jobs.models import Job
 from opportunities.models import (
+    BATCH_LOOKUPS,
     CloseOpportunityCode,
     Opportunity,
     OpportunityEntry,
@@ -308,15 +309,7 @@ class DeletionJobSerializer(serializers.Serializer):
         default=False, help_text='Only count what would be deleted (result {"count": n}).'
     )
 
-    FILTERS = (
-        "number_from",
-        "number_to",
-        "date_closed_from",
-        "date_closed_to",
-        "salesperson",
-        "contact",
-        "sales_cycle",
-    )
+    FILTERS = tuple(BATCH_LOOKUPS)
 
     def to_internal_value(self, data):
         # A misspelt filter would otherwise be dropped: with all_closed, a deletion of every

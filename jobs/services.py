@@ -56,6 +56,16 @@ def refusal(code: str, **params) -> ValidationError:
     return ValidationError(REFUSALS[code], code=code, params=params or None)
 
 
+def check_selection(*, filtered: bool, all_closed: bool) -> None:
+    """Deleting every closed opportunity is asked for with `all_closed`, never by empty
+    filters, and `all_closed` takes no filter: the page's preview checks it too, before any
+    job is queued."""
+    if filtered and all_closed:
+        raise refusal("all_with_filters")
+    if not filtered and not all_closed:
+        raise refusal("no_filter")
+
+
 def deletion_filters(filters: dict) -> dict[str, str]:
     """The deletion's filters as a job keeps them: codes, numbers and ISO dates, "" when unused.
 
@@ -134,11 +144,7 @@ def enqueue_deletion(
     written in one transaction.
     """
     plain = deletion_filters(filters)
-    filtered = any(plain.values())
-    if filtered and all_closed:
-        raise refusal("all_with_filters")
-    if not filtered and not all_closed:
-        raise refusal("no_filter")
+    check_selection(filtered=any(plain.values()), all_closed=all_closed)
     check_chunk_size(chunk_size)
     digest = hashlib.sha256(confirmation.encode()).hexdigest() if confirmation else None
     if digest is not None:

@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.formats import date_format
@@ -16,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact, Salesperson
 from contacts.pickers import ContactField, SalespersonField
-from opportunities.models import CloseOpportunityCode, Opportunity, QuoteLine, UpdateAction
+from jobs import services as job_services
+from opportunities.models import (
+    BATCH_LOOKUPS,
+    CloseOpportunityCode,
+    Opportunity,
+    QuoteLine,
+    UpdateAction,
+)
 from salescycles.models import SalesCycle
 
 MONEY_DIGITS = {"max_digits": 18, "decimal_places": 2}
@@ -418,15 +426,16 @@ class BatchDeleteForm(forms.Form):
         help_text=_("Without any filter: every won and lost opportunity."),
     )
 
-    FILTERS = (
-        "number_from",
-        "number_to",
-        "date_closed_from",
-        "date_closed_to",
-        "salesperson",
-        "contact",
-        "sales_cycle",
-    )
+    FILTERS = tuple(BATCH_LOOKUPS)
+    REFUSALS = {
+        "all_with_filters": _(
+            "“All closed opportunities” deletes without any filter: clear the filters or untick it."
+        ),
+        "no_filter": _(
+            "Choose at least one filter, or tick “All closed opportunities” to delete "
+            "every closed opportunity."
+        ),
+    }
 
     def clean_number_from(self):
         return self.cleaned_data["number_from"].strip().upper()
@@ -438,23 +447,14 @@ class BatchDeleteForm(forms.Form):
         cleaned_data = super().clean()
         if self.errors:  # a filter that does not parse already says so
             return cleaned_data
-        filtered = any(cleaned_data.get(name) for name in self.FILTERS)
-        if filtered and cleaned_data.get("all_closed"):
-            raise forms.ValidationError(
-                _(
-                    "“All closed opportunities” deletes without any filter: clear the filters "
-                    "or untick it."
-                ),
-                code="all_with_filters",
+        try:
+            job_services.check_selection(
+                filtered=any(cleaned_data.get(name) for name in self.FILTERS),
+                all_closed=bool(cleaned_data.get("all_closed")),
             )
-        if not filtered and not cleaned_data.get("all_closed"):
-            raise forms.ValidationError(
-                _(
-                    "Choose at least one filter, or tick “All closed opportunities” to delete "
-                    "every closed opportunity."
-                ),
-                code="no_filter",
-            )
+        except ValidationError as error:
+            # The rule's refusal, in the page's words (a box to tick).
+            raise forms.ValidationError(self.REFUSALS[error.code], code=error.code) from error
         return cleaned_data
 
     def filters(self) -> dict:
