@@ -27,12 +27,26 @@ def acts_on_all(user: User) -> bool:
     return user.has_perm("opportunities.act_on_all_opportunities")
 
 
+def own_salesperson_id(user: User) -> int | None:
+    """Whose opportunities are the user's "Mine" on the list and the board (with a "Mine" /
+    "All" switch there): the salesperson the user is, a manager who sells too included. None
+    for a user who is no salesperson: no switch."""
+    return salesperson_id_of(user)
+
+
+def opens_on_mine(user: User) -> bool:
+    """Whether the list and the board open on "Mine": for a salesperson, not for a manager, who
+    oversees the team and opens on "All" (their own, if they sell too, one click away)."""
+    return not acts_on_all(user) and own_salesperson_id(user) is not None
+
+
 def mine_by_default(query: QueryDict, user: User, **also: str) -> QueryDict:
-    """The filters a list or the board opens with: a salesperson who chose no salesperson sees
-    their own ("mine"), with `also` (e.g. `status="open"`) where those are not chosen either;
-    a manager sees everyone's. An explicit empty `salesperson=` is "All" and stays chosen."""
+    """The filters a list or the board opens with: a user who opens on "Mine" and chose no
+    salesperson sees their own, with `also` (e.g. `status="open"`) where those are not chosen
+    either; a manager sees everyone's. An explicit empty `salesperson=` is "All" and stays
+    chosen."""
     data = query.copy()
-    if "salesperson" in query or acts_on_all(user) or salesperson_id_of(user) is None:
+    if "salesperson" in query or not opens_on_mine(user):
         return data
     data["salesperson"] = user.salesperson.code
     for name, value in also.items():

@@ -25,6 +25,7 @@ from opportunities.models import Opportunity
 from pipeline import board, dashboard, figures
 from pipeline.forms import DashboardFilterForm, PipelineFilterForm, default_cycle
 from salescycles.models import SalesCycle
+from web.shortcuts import mine_and_all
 
 VIEW = "opportunities.view_opportunity"
 
@@ -68,7 +69,10 @@ def board_context(request, cycle: SalesCycle, filters: PipelineFilterForm, **ext
     query = filters.query()
     board_url = reverse("pipeline:board", args=[cycle.code])
     list_query = {**filters.list_query(), "sales_cycle": cycle.code}
+    chosen = filters.value("salesperson")
     return {
+        "views": mine_and_all(request.user, board_url, chosen),
+        "mine": chosen is not None and chosen.pk == permissions.own_salesperson_id(request.user),
         "cycle": cycle,
         "cycles": SalesCycle.objects.order_by("code"),
         "stages": stages,

@@ -48,6 +48,12 @@ def manager(fx):
     return user_with_role("manager", SALES_MANAGER, fx.AH)
 
 
+@pytest.fixture
+def boss(fx):
+    """A sales manager who is no salesperson: oversees the team, sells nothing."""
+    return user_with_role("boss", SALES_MANAGER)
+
+
 def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -62,6 +68,11 @@ def manager_client(manager) -> Client:
 @pytest.fixture
 def seller_client(seller) -> Client:
     return logged_in(seller)
+
+
+@pytest.fixture
+def boss_client(boss) -> Client:
+    return logged_in(boss)
 
 
 @pytest.fixture(autouse=True)

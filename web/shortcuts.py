@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from opportunities import services
 from opportunities.models import Opportunity
-from opportunities.permissions import row_commands
+from opportunities.permissions import own_salesperson_id, row_commands
 
 DIALOG_TARGET = "dialog-content"
 
@@ -172,3 +173,26 @@ def counted(label, **filters: str) -> dict:
     """The "Opportunities" figure of a card's statistics: which ones it counts (`label`), and
     the opportunity list that shows those very ones (`filters`)."""
     return {"label": label, "url": f"{reverse('opportunities:list')}?{urlencode(filters)}"}
+
+
+def mine_and_all(user: User, url: str, chosen, **mine: str) -> list[dict] | None:
+    """The "Mine" / "All" switch of the list and the board, for a user who is a salesperson
+    (`permissions.own_salesperson_id` decides): their own opportunities (with the `mine`
+    filters, e.g. `status="open"`), or everyone's (an explicit empty salesperson, which is never
+    defaulted back). `chosen`: the salesperson the page shows, if one."""
+    own_id = own_salesperson_id(user)
+    if own_id is None:
+        return None
+    mine_query = urlencode({"salesperson": user.salesperson.code, **mine})
+    return [
+        {
+            "label": pgettext("opportunities", "Mine"),
+            "url": f"{url}?{mine_query}",
+            "active": chosen is not None and chosen.pk == own_id,
+        },
+        {
+            "label": pgettext("opportunities", "All"),
+            "url": f"{url}?salesperson=",
+            "active": chosen is None,
+        },
+    ]

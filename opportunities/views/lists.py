@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views import View
 from django_filters.views import FilterView
 
@@ -17,7 +16,7 @@ from opportunities import permissions
 from opportunities.filters import SORTS, OpportunityFilter
 from opportunities.models import ZERO, Opportunity
 from web.paging import PAGE_KEYS, KeysetPagingMixin
-from web.shortcuts import LIST_RELATED, ResultsPartialMixin, list_rows
+from web.shortcuts import LIST_RELATED, ResultsPartialMixin, list_rows, mine_and_all
 
 # The columns a list row shows or decides its commands with: a fifth of the joined ones.
 LIST_COLUMNS = (
@@ -47,10 +46,11 @@ class OpportunityListView(
 ):
     """Opportunity list: all, per salesperson, per contact, open or closed; filtered, sorted.
 
-    A salesperson opens it on their own open opportunities ("mine", as the board does), a
-    manager on everyone's. Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page
-    costs what the first does; one query for the rows and one capped count. The totals of all
-    matching rows come from `OpportunityTotalsView`, after the page.
+    A salesperson opens it on their own open opportunities ("Mine", as the board does), a
+    manager on everyone's ("All", with "Mine" one click away for a manager who sells too).
+    Pages by keyset (`?after=`, `?before=`, `?page=last`), so every page costs what the first
+    does; one query for the rows and one capped count. The totals of all matching rows come
+    from `OpportunityTotalsView`, after the page.
     """
 
     permission_required = "opportunities.view_opportunity"
@@ -81,10 +81,11 @@ class OpportunityListView(
         page = context["page_obj"]
         user = self.request.user
         context["rows"] = list_rows(user, page.rows)
-        context["title"] = list_title(self.filterset, own_id=own_salesperson_id(user))
+        context["title"] = list_title(self.filterset, own_id=permissions.own_salesperson_id(user))
         context["new_query"] = new_opportunity_query(self.filterset)
         context["can_create"] = permissions.can_create(user)
-        context["views"] = mine_and_all(self.filterset, user)
+        chosen = self.filterset.chosen("salesperson")
+        context["views"] = mine_and_all(user, reverse("opportunities:list"), chosen, status="open")
         context["totals_url"] = totals_url(self.request)
         # Another page of the same filters keeps the totals shown; new filters load them again.
         context["turning_page"] = any(
@@ -107,19 +108,13 @@ class OpportunityTotalsView(PermissionRequiredMixin, View):
         totals = list_totals(filterset.qs) if filterset.is_valid() else None
         context = {
             "totals": totals,
-            "title": list_title(filterset, own_id=own_salesperson_id(request.user)),
+            "title": list_title(filterset, own_id=permissions.own_salesperson_id(request.user)),
             "list_url": f"{reverse('opportunities:list')}?{request.GET.urlencode()}",
         }
         template = "opportunities/totals.html"
         if request.htmx:
             template += "#totals"
         return render(request, template, context)
-
-
-def own_salesperson_id(user) -> int | None:
-    """The salesperson whose list is "mine": a salesperson's own (a manager's lists are
-    everyone's, their own salesperson is one filter among others)."""
-    return None if permissions.acts_on_all(user) else permissions.salesperson_id_of(user)
 
 
 def list_filters(request) -> QueryDict:
@@ -140,29 +135,6 @@ def totals_url(request) -> str:
     query = {name: values for name, values in request.GET.lists() if name not in PAGE_KEYS}
     url = reverse("opportunities:totals")
     return f"{url}?{urlencode(query, doseq=True)}" if query else url
-
-
-def mine_and_all(filterset: OpportunityFilter, user) -> list[dict] | None:
-    """The "Mine" / "All" switch above the list, for a salesperson (not a manager): their own
-    open opportunities, or everyone's (an explicit empty salesperson, never re-defaulted)."""
-    own_id = own_salesperson_id(user)
-    if own_id is None:
-        return None
-    chosen = filterset.chosen("salesperson")
-    url = reverse("opportunities:list")
-    mine_query = urlencode({"salesperson": user.salesperson.code, "status": "open"})
-    return [
-        {
-            "label": pgettext("opportunities", "Mine"),
-            "url": f"{url}?{mine_query}",
-            "active": chosen is not None and chosen.pk == own_id,
-        },
-        {
-            "label": pgettext("opportunities", "All"),
-            "url": f"{url}?salesperson=",
-            "active": chosen is None,
-        },
-    ]
 
 
 def list_title(filterset: OpportunityFilter, *, own_id: int | None = None) -> str:

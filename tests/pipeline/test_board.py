@@ -1,5 +1,7 @@
 """The pipeline board: columns, totals, cards, the moves a drop makes and the ones refused."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -79,6 +81,64 @@ def test_a_salesperson_sees_their_own_opportunities_by_default_and_all_on_reques
     assert column(mine, fx.stages[1].pk).sums.count == 1
     everyone = seller_client.get(board_url(salesperson=""))
     assert column(everyone, fx.stages[1].pk).sums.count == 2
+
+
+def board_switch(response) -> dict[str, tuple[str, bool]]:
+    """The board's "Mine" / "All" switch: each label's link and whether it is the current one."""
+    content = response.content.decode()
+    nav = re.search(r'<nav class="btn-group btn-group-sm list-views"[^>]*>(.*?)</nav>', content)
+    if nav is None:
+        return {}
+    links = re.findall(
+        r'<a class="btn btn-outline-primary( active)?" href="([^"]*)"[^>]*>([^<]*)</a>',
+        nav.group(1),
+    )
+    return {label: (html.unescape(href), bool(active)) for active, href, label in links}
+
+
+def heading(response) -> str:
+    return re.search(r"<h1[^>]*>([^<]*)</h1>", response.content.decode()).group(1)
+
+
+def test_a_salesperson_s_board_opens_on_mine_with_all_one_click_away(seller_client, fx, opp_a):
+    fx.create_opp_a(salesperson=fx.AH, description="Deal of AH")
+    mine = seller_client.get(board_url())
+    assert heading(mine) == "My pipeline: Standard"
+    switch = board_switch(mine)
+    assert list(switch) == ["Mine", "All"]
+    assert switch["Mine"][1] and not switch["All"][1]
+    everyone = seller_client.get(switch["All"][0])
+    assert column(everyone, fx.stages[1].pk).sums.count == 2
+    assert heading(everyone) == "Pipeline: Standard"
+    assert board_switch(everyone)["All"][1]
+
+
+def test_a_manager_who_sells_too_opens_the_board_on_all_with_mine_one_click_away(client, fx, opp_a):
+    fx.create_opp_a(salesperson=fx.AH, description="Deal of AH")
+    everyone = client.get(board_url())
+    assert everyone.context["filter_form"].value("salesperson") is None
+    assert column(everyone, fx.stages[1].pk).sums.count == 2
+    assert heading(everyone) == "Pipeline: Standard"
+    switch = board_switch(everyone)
+    assert switch["All"][1] and not switch["Mine"][1]
+    mine = client.get(switch["Mine"][0])
+    assert mine.context["filter_form"].value("salesperson") == fx.AH
+    assert column(mine, fx.stages[1].pk).sums.count == 1
+    assert heading(mine) == "My pipeline: Standard"
+    assert board_switch(mine)["Mine"][1]
+
+
+def test_a_manager_who_is_no_salesperson_has_no_switch_on_the_board(boss_client, fx, opp_a):
+    response = boss_client.get(board_url())
+    assert board_switch(response) == {}
+    assert heading(response) == "Pipeline: Standard"
+
+
+def test_the_french_board_switch_and_title(client, fx, opp_a):
+    client.post(reverse("set_language"), {"language": "fr", "next": board_url()})
+    switch = board_switch(client.get(board_url()))
+    assert list(switch) == ["Les miennes", "Toutes"]
+    assert heading(client.get(switch["Les miennes"][0])) == "Mon pipeline : Standard"
 
 
 def test_another_salespersons_card_is_not_draggable_and_its_move_is_forbidden(

@@ -78,7 +78,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(fx, client, seller_cl
     assert Opportunity.objects.count() > 25
     many = count_queries(client, url), count_queries(seller_client, url)
     assert few == many
-    assert many[0] <= 11
+    assert many[0] <= 12  # the manager's own salesperson (their "Mine" switch) is one of them
 
 
 def test_a_row_shows_number_description_contact_salesperson_status_stage_date_and_values(
@@ -100,10 +100,10 @@ def test_a_row_shows_number_description_contact_salesperson_status_stage_date_an
 
 
 def test_the_list_filters_by_salesperson_and_says_so_in_its_title(fx, client, opp_a):
-    other = fx.create_opp_a(salesperson=fx.AH, description="Deal B")
-    response = client.get(LIST, {"salesperson": "AH"})
-    assert numbers(response) == [other.number]
-    assert response.context["title"] == "Opportunities of salesperson AH"
+    fx.create_opp_a(salesperson=fx.AH, description="Deal B")
+    response = client.get(LIST, {"salesperson": "JO"})
+    assert numbers(response) == [opp_a.number]
+    assert response.context["title"] == "Opportunities of salesperson JO"
 
 
 def test_a_company_list_includes_its_persons_opportunities(fx, client, opp_a):
@@ -574,14 +574,60 @@ def test_a_salesperson_choosing_a_status_keeps_mine_and_the_title_says_so(fx, se
     assert both.context["title"] == "My opportunities"
 
 
-def test_a_manager_opens_the_list_on_everyone_s_opportunities(fx, client, opp_a):
+def switch_links(response) -> dict[str, tuple[str, bool]]:
+    """The "Mine" / "All" switch as shown: each label's link and whether it is the current one."""
+    content = response.content.decode()
+    nav = re.search(r'<nav class="btn-group btn-group-sm list-views"[^>]*>(.*?)</nav>', content)
+    links = re.findall(
+        r'<a class="btn btn-outline-primary( active)?" href="([^"]*)"[^>]*>([^<]*)</a>',
+        nav.group(1),
+    )
+    return {label: (html.unescape(href), bool(active)) for active, href, label in links}
+
+
+def test_a_manager_opens_the_list_on_everyone_s_opportunities(fx, boss_client, opp_a):
     theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
     lost = fx.create_opp_a(description="Lost one")
     services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
-    response = client.get(LIST)
+    response = boss_client.get(LIST)
     assert set(numbers(response)) == {opp_a.number, theirs.number, lost.number}
     assert response.context["title"] == "Opportunity list"
-    assert response.context["views"] is None  # no "Mine" / "All" switch
+    assert response.context["views"] is None  # no salesperson: no "Mine" / "All" switch
+    assert "list-views" not in response.content.decode()
+
+
+def test_a_manager_who_sells_too_opens_on_all_with_mine_one_click_away(fx, client, opp_a):
+    theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    lost = fx.create_opp_a(salesperson=fx.AH, description="AH's lost one")
+    services.close_opportunity(lost, outcome="lost", close_code=fx.L_COMP)
+    everyone = client.get(LIST)
+    assert set(numbers(everyone)) == {opp_a.number, theirs.number, lost.number}
+    assert everyone.context["title"] == "Opportunity list"
+    switch = switch_links(everyone)
+    assert list(switch) == ["Mine", "All"]
+    assert switch["All"][1] and not switch["Mine"][1]
+    mine = client.get(switch["Mine"][0])
+    assert numbers(mine) == [theirs.number]
+    assert mine.context["title"] == "My open opportunities"
+    assert switch_links(mine)["Mine"][1] and not switch_links(mine)["All"][1]
+    back = client.get(switch_links(mine)["All"][0])
+    assert set(numbers(back)) == {opp_a.number, theirs.number, lost.number}
+    assert back.context["title"] == "Opportunity list"
+
+
+def test_a_manager_who_sells_too_choosing_themselves_reads_my_opportunities(fx, client, opp_a):
+    theirs = fx.create_opp_a(salesperson=fx.AH, description="AH's")
+    response = client.get(LIST, {"salesperson": "AH"})
+    assert numbers(response) == [theirs.number]
+    assert response.context["title"] == "My opportunities"
+    assert switch_links(response)["Mine"][1]
+
+
+def test_the_french_switch_of_a_manager_who_sells_too(fx, client, opp_a):
+    client.post(reverse("set_language"), {"language": "fr", "next": LIST})
+    switch = switch_links(client.get(LIST))
+    assert list(switch) == ["Les miennes", "Toutes"]
+    assert client.get(switch["Les miennes"][0]).context["title"] == "Mes opportunités ouvertes"
 
 
 def test_the_french_title_of_mine(fx, seller_client, opp_a):
