@@ -1,6 +1,7 @@
 """Helpers of the browser tests: screenshots at two widths, waiting for pages, and axe-core's
 accessibility audit of every page the tests visit."""
 
+import re
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -157,3 +158,32 @@ def screenshot(page, name: str) -> None:
             results.append(audit(page, f"screenshot {name}, {label}"))
     page.set_viewport_size(DESKTOP)
     next_frames(page)
+
+
+# What a browser without JavaScript shows inside <noscript>, which a page with it reads as text.
+NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
+
+
+def audit_html(browser, url: str, html: str, *, viewport: dict, trigger: str = "load") -> dict:
+    """axe-core's audit of a document that a page without JavaScript showed (`html`, its markup
+    at `url`): served again at the same URL and viewport to a page of `browser` that runs
+    JavaScript, where axe-core is added (`watch_accessibility`) and the site's CSS applies, but
+    no script of the page runs (what is audited is what the user without JavaScript saw)."""
+    html = NOSCRIPT_TAG.sub("", html)
+    no_scripts = {"Content-Security-Policy": "script-src 'none'"}  # axe-core is not the page's
+
+    def serve(route) -> None:
+        if route.request.url == url and route.request.resource_type == "document":
+            route.fulfill(body=html, content_type="text/html; charset=utf-8", headers=no_scripts)
+        else:
+            route.continue_()
+
+    context = browser.new_context(viewport=viewport)
+    try:
+        watch_accessibility(context)
+        context.route("**/*", serve)
+        page = context.new_page()
+        page.goto(url)
+        return audit(page, trigger)
+    finally:
+        context.close()
