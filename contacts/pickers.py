@@ -113,8 +113,11 @@ class Picker(forms.TextInput):
             empty = [] if field.empty_label is None else [("", field.empty_label)]
             select.choices = [*empty, *rows]
             return select.render(name, value, _as_select(attrs or {}), renderer)
+        return self.render_picker(self.get_context(name, value, attrs))
+
+    def render_picker(self, context: dict) -> str:
         # The project's templates (the form renderer's engine does not see them).
-        return loader.render_to_string(self.template_name, self.get_context(name, value, attrs))
+        return loader.render_to_string(self.template_name, context)
 
 
 def _as_select(attrs: dict) -> dict:
