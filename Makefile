@@ -20,10 +20,11 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 ## assets: the front-end packages from the npm registry, as package-lock.json pins them (npm ci,
-## no install scripts), and the files the pages serve copied into vendor-static/; axe-core (a
-## development dependency) stays in node_modules, where only the browser tests load it
+## no install scripts), and the files the pages serve copied into vendor-static/; axe-core and
+## the Nu Html Checker's vnu.jar (development dependencies) stay in node_modules, where only the
+## tests load them
 VENDOR_FILES := vendor-static/sortablejs/Sortable.min.js
-TEST_FILES := node_modules/axe-core/axe.min.js
+TEST_FILES := node_modules/axe-core/axe.min.js node_modules/vnu-jar/build/dist/vnu.jar
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
