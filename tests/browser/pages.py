@@ -4,6 +4,10 @@ accessibility audit of every page the tests visit."""
 import re
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}  # the laptop width most of our users have
 PHONE = {"width": 390, "height": 844}
@@ -13,23 +17,25 @@ PHONE = {"width": 390, "height": 844}
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # Runs in every document of a test's browser context, after axe-core: the audit runs when the
-# page has loaded, when a dialog has opened and after each htmx swap, once the page's
-# transitions are over (a fading dialog would read as low contrast), one audit at a time. Each
-# result goes to the test through the `axeReport` binding; `axeAudit` runs one more and
-# answers it (the end of a test, a screenshot).
+# page has loaded (the whole document), when a dialog has opened (the dialog) and after each
+# htmx swap (what was swapped in; the rest of the document was audited already), once the
+# page's transitions are over (a fading dialog would read as low contrast), one audit at a
+# time. A document audited again unchanged, at the same size, gives the answer it gave. Each
+# result goes to the test through the `axeReport` binding; `axeAudit` audits the whole
+# document and answers it (the end of a test, a screenshot).
 AXE_HOOK = """
 (() => {
   if (window.top !== window || typeof axe === "undefined") return;
-  // The whole document but the faded copies of a card SortableJS draws while it is dragged.
-  const AUDITED = {
-    include: [document],
-    exclude: [[".sortable-ghost"], [".sortable-fallback"], [".sortable-drag"]],
-  };
+  // Never the faded copies of a card SortableJS draws while it is dragged.
+  const EXCLUDED = [[".sortable-ghost"], [".sortable-fallback"], [".sortable-drag"]];
   // A page of the site: HTML from a server (not about:blank, not a JSON answer or a file).
   const auditable = () =>
     document.contentType === "text/html" && /^https?:$/.test(location.protocol);
   let chain = Promise.resolve();
-  let queued = false;
+  // What the next audit covers: null (none queued), a set of elements, or the whole document.
+  let pending = null;
+  const WHOLE = "the whole document";
+  const answers = new Map();  // the whole document's answers, by its size and markup
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   // A dialog fades in after its backdrop: quiet means no transition for two frames running.
   // (An endless animation, a spinner, is not waited for; nor anything past three seconds.)
@@ -50,40 +56,63 @@ AXE_HOOK = """
       await frame();
     }
   };
-  const summary = (results, trigger) => ({
-    url: location.href,
-    trigger,
-    violations: results.violations.map((v) => ({
+  const violations = (results) =>
+    results.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target.join(" "), why: n.failureSummary })),
-    })),
-  });
-  const audit = (trigger) => {
-    chain = chain
-      .then(() => { queued = false; })
-      .then(transitionsOver)
-      .then(() => axe.run(AUDITED, { resultTypes: ["violations"] }))
-      .then(
-        (results) => summary(results, trigger),
-        (error) => ({ url: location.href, trigger, error: String(error), violations: [] })
-      );
-    return chain;
+    }));
+  const run = async (scope) => {
+    await transitionsOver();
+    const elements = scope === WHOLE ? [] : [...scope].filter((e) => e.isConnected);
+    if (scope !== WHOLE && elements.length === 0) return [];
+    if (scope === WHOLE || elements.includes(document.documentElement)) {
+      const key = `${innerWidth}x${innerHeight} ${document.documentElement.outerHTML}`;
+      if (!answers.has(key)) {
+        const results = await axe.run(
+          { include: [document], exclude: EXCLUDED }, { resultTypes: ["violations"] }
+        );
+        answers.set(key, violations(results));
+      }
+      return answers.get(key);
+    }
+    const results = await axe.run(
+      { include: elements, exclude: EXCLUDED }, { resultTypes: ["violations"] }
+    );
+    return violations(results);
   };
-  const report = (trigger) => {
-    if (!auditable() || queued) return;
-    queued = true;
-    audit(trigger).then((result) => window.axeReport && window.axeReport(result));
+  // One audit at a time, in the order asked.
+  const inTurn = (task) => {
+    const done = chain.then(task);
+    chain = done.catch(() => null);
+    return done;
+  };
+  const audit = (trigger, scope) =>
+    run(scope).then(
+      (found) => ({ url: location.href, trigger, violations: found }),
+      (error) => ({ url: location.href, trigger, error: String(error), violations: [] })
+    );
+  const report = (trigger, element) => {
+    if (!auditable()) return;
+    const queued = pending !== null;
+    if (!element || !element.isConnected || pending === WHOLE) pending = WHOLE;
+    else (pending = pending || new Set()).add(element);
+    if (queued) return;
+    inTurn(() => {
+      const scope = pending;
+      pending = null;
+      return audit(trigger, scope);
+    }).then((result) => window.axeReport && window.axeReport(result));
   };
   window.axeAudit = (trigger) =>
     auditable()
-      ? audit(trigger)
+      ? inTurn(() => audit(trigger, WHOLE))
       : { url: location.href, trigger, violations: [] };
   window.addEventListener("load", () => report("load"));
-  document.addEventListener("shown.bs.modal", () => report("dialog opened"));
+  document.addEventListener("shown.bs.modal", (event) => report("dialog opened", event.target));
   document.addEventListener("hidden.bs.modal", () => report("dialog closed"));
-  document.addEventListener("htmx:afterSettle", () => report("htmx swap"));
+  document.addEventListener("htmx:afterSettle", (event) => report("htmx swap", event.detail.elt));
 })();
 """
 
@@ -158,6 +187,20 @@ def screenshot(page, name: str) -> None:
             results.append(audit(page, f"screenshot {name}, {label}"))
     page.set_viewport_size(DESKTOP)
     next_frames(page)
+
+
+def log_in(page, username: str, path: str = "/") -> None:
+    """Open `path` as the user `username`, already logged in: a session made on the server, its
+    cookie given to the browser. The login form itself is walked by the daily path's test; the
+    other tests start where their feature is, without loading the form and the dashboard again.
+    """
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": page.base_url}]
+    )
+    page.goto(page.base_url + path)
 
 
 # What a browser without JavaScript shows inside <noscript>, which a page with it reads as text.

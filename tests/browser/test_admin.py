@@ -4,7 +4,7 @@ and the header names the product. Screenshots land in tests/browser/screenshots/
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import DESKTOP, next_frames, screenshot
+from tests.browser.pages import DESKTOP, log_in, next_frames, screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,21 +17,12 @@ def admin_user(fx):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)
 
 
-def log_in_to_the_admin(page) -> None:
-    page.goto(page.base_url + "/accounts/login/?next=/admin/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#site-name")).to_have_text(HEADER[page.language])
-
-
 @pytest.mark.parametrize("browser_page", ["en", "fr"], indirect=True)
 def test_the_stages_of_a_sales_cycle_fit_a_laptop_screen(browser_page, admin_user, fx):
     page = browser_page
     assert DESKTOP["width"] == 1366
-    log_in_to_the_admin(page)
+    log_in(page, "admin", "/admin/")
+    expect(page.locator("#site-name")).to_have_text(HEADER[page.language])
     page.goto(f"{page.base_url}/admin/salescycles/salescycle/{fx.STD.pk}/change/")
     table = page.locator("#stages-group table")
     expect(table).to_be_visible()

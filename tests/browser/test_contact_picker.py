@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from opportunities.models import Opportunity
 from opportunities.roles import SALES_MANAGER, create_roles
+from tests.browser.pages import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,23 +27,12 @@ def manager(fx):
     return user
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()
-
-
 @pytest.mark.parametrize("browser_page", ["en", "fr"], indirect=True)
 def test_typing_a_name_suggests_the_contact_and_the_number_makes_the_opportunity(
     browser_page, manager, fx
 ):
     page = browser_page
-    log_in(page)
-    page.goto(page.base_url + "/opportunities/new/")
+    log_in(page, "manager", "/opportunities/new/")
     page.fill("#id_description", "Desks")
     field = page.locator("#id_contact")
     field.press_sequentially("rob", delay=30)
@@ -66,8 +56,7 @@ def test_the_list_filter_suggests_contacts_and_filters_by_the_company_typed(
     robert = fx.create_opp_a(description="Robert's", contact=fx.CT101)
     fx.create_opp_a(description="Litware's", contact=fx.CT200)
     page = browser_page
-    log_in(page)
-    page.goto(page.base_url + "/opportunities/")
+    log_in(page, "manager", "/opportunities/")
     field = page.locator("#id_contact")
     field.press_sequentially("adat", delay=30)
     expect(page.locator("#id_contact-options option")).to_have_attribute("value", "CT100")

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from opportunities.roles import SALES_MANAGER, create_roles
-from tests.browser.test_edit import WORDS, log_in, shown
+from tests.browser.pages import log_in
+from tests.browser.test_edit import WORDS, shown
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,8 +46,7 @@ def expect_focus_on_the_edit_link(page) -> None:
 def test_the_focus_returns_to_the_button_that_opened_the_dialog(browser_page, card):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page, words)
-    page.goto(page.base_url + card.get_absolute_url())
+    log_in(page, "manager", card.get_absolute_url())
 
     open_with_the_keyboard(page)
     page.keyboard.press("Escape")
@@ -93,8 +93,7 @@ CONTRAST = """
 
 def test_text_and_focus_rings_on_the_grey_page_reach_their_contrast(browser_page, card):
     page = browser_page
-    log_in(page, WORDS["en"])
-    page.goto(page.base_url + card.get_absolute_url())
+    log_in(page, "manager", card.get_absolute_url())
     for selector in (".breadcrumb a", ".card-actions .btn-outline-primary"):
         assert page.evaluate(CONTRAST, selector)["text"] >= 4.5, selector
     edit_link(page).focus()
@@ -105,8 +104,7 @@ def test_text_and_focus_rings_on_the_grey_page_reach_their_contrast(browser_page
 
 def test_the_current_section_link_says_so_and_shows_the_keyboard_focus(browser_page, card):
     page = browser_page
-    log_in(page, WORDS["en"])
-    page.goto(page.base_url + "/opportunities/")
+    log_in(page, "manager", "/opportunities/")
     current = page.locator("#main-nav a[aria-current=page]")
     expect(current).to_have_count(1)
     expect(current).to_have_text("Opportunities")

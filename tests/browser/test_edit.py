@@ -14,7 +14,7 @@ from contacts.models import Salesperson
 from opportunities import services
 from opportunities.models import Opportunity
 from opportunities.roles import SALES_MANAGER, create_roles
-from tests.browser.pages import screenshot
+from tests.browser.pages import log_in, screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,16 +49,6 @@ def opportunity(fx):
     return fx.create_opp_a()
 
 
-def log_in(page, words) -> None:
-    page.goto(page.base_url + "/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()  # logged in
-
-
 def dialog(page):
     return page.locator("#dialog")
 
@@ -84,8 +74,7 @@ def press_ok(page, words) -> None:
 def test_edit_from_the_card(browser_page, opportunity, fx):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page, words)
-    page.goto(page.base_url + opportunity.get_absolute_url())
+    log_in(page, "manager", opportunity.get_absolute_url())
     screenshot(page, "edit-card")
 
     # The dialog opens over the card with the current values; saving goes through the service.

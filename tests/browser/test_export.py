@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from opportunities.roles import SALES_MANAGER, create_roles
+from tests.browser.pages import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,21 +28,10 @@ def manager_login(fx):
     return user
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/accounts/login/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "annette")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_visible()
-
-
 @pytest.mark.parametrize("browser_page", ["en", "fr"], indirect=True)
 def test_the_export_menu_downloads_the_filtered_list_as_csv(browser_page, manager_login):
     page = browser_page
-    log_in(page)
-    page.goto(page.base_url + "/opportunities/")
+    log_in(page, "annette", "/opportunities/")
     # A filter chosen in the pane (htmx) is in the menu's links too.
     page.locator("#id_salesperson").select_option("AH")
     expect(page).to_have_url(re.compile(r"salesperson=AH"))

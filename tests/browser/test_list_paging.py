@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from opportunities import services
 from opportunities.roles import SALESPERSON
+from tests.browser.pages import log_in
 from tests.conftest import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,24 +49,13 @@ def seller(fx):
     return user
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "jo")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()
-
-
 @pytest.mark.parametrize("browser_page", ["en", "fr"], indirect=True)
 def test_a_salesperson_s_list_opens_on_mine_then_all_pages_in_place_with_its_totals(
     browser_page, seller
 ):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page)
-    page.goto(page.base_url + "/opportunities/")
+    log_in(page, "jo", "/opportunities/")
     expect(page.locator("h1")).to_have_text(words["mine"])
     expect(page.locator(".list-table tbody tr")).to_have_count(10)
     totals = page.locator("#list-totals")

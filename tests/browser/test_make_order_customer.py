@@ -12,7 +12,7 @@ from contacts.models import Customer
 from opportunities import services
 from opportunities.models import SalesOrder
 from opportunities.roles import SALES_MANAGER, create_roles
-from tests.browser.pages import screenshot
+from tests.browser.pages import log_in, screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,12 +31,7 @@ def opportunity(fx):
 
 def test_create_the_customer_stays_in_the_make_order_dialog(browser_page, opportunity, fx):
     page = browser_page
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()  # logged in
-    page.goto(page.base_url + opportunity.get_absolute_url())
+    log_in(page, "manager", opportunity.get_absolute_url())
     dialog = page.locator("#dialog")
     page.locator(".card-actions").get_by_role("link", name="Make order").click()
     expect(dialog.get_by_text("is not a customer yet")).to_be_visible()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from opportunities.roles import SALES_MANAGER, create_roles
-from tests.browser.pages import DESKTOP, PHONE, SCREENSHOTS, next_frames
+from tests.browser.pages import DESKTOP, PHONE, SCREENSHOTS, log_in, next_frames
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,16 +22,6 @@ def staff_manager(fx):
     user = UserFactory(username="annette.hill-morgan", is_staff=True)
     user.groups.add(Group.objects.get(name=SALES_MANAGER))
     return user
-
-
-def log_in(page) -> None:
-    page.goto(page.base_url + "/accounts/login/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "annette.hill-morgan")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_visible()
 
 
 def rows_of_the_top_bar(page) -> dict:
@@ -58,7 +48,7 @@ def rows_of_the_top_bar(page) -> dict:
 def test_the_top_bar_is_one_row_at_1366_px(browser_page, staff_manager):
     page = browser_page
     assert DESKTOP["width"] == 1366
-    log_in(page)
+    log_in(page, "annette.hill-morgan")
     next_frames(page)
     bar = rows_of_the_top_bar(page)
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -74,7 +64,7 @@ LOG_OUT = {"en": "Log out", "fr": "Se déconnecter"}
 @pytest.mark.parametrize("browser_page", ["en", "fr"], indirect=True)
 def test_the_user_menu_holds_the_api_tokens_and_log_out(browser_page, staff_manager):
     page = browser_page
-    log_in(page)
+    log_in(page, "annette.hill-morgan")
     menu = page.locator(".user-menu")
     expect(menu.get_by_role("button", name=LOG_OUT[page.language])).to_be_hidden()
     menu.get_by_role("button", name="annette.hill-morgan").click()
@@ -88,7 +78,7 @@ def test_the_user_menu_holds_the_api_tokens_and_log_out(browser_page, staff_mana
 @pytest.mark.parametrize("browser_page", ["fr"], indirect=True)
 def test_on_a_phone_the_sections_are_behind_the_menu_button(browser_page, staff_manager):
     page = browser_page
-    log_in(page)
+    log_in(page, "annette.hill-morgan")
     page.set_viewport_size(PHONE)
     next_frames(page)
     expect(page.locator("#main-nav")).to_be_hidden()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from opportunities import services
 from opportunities.models import UpdateAction
 from opportunities.roles import SALES_MANAGER, create_roles
-from tests.browser.pages import DESKTOP, PHONE, next_frames
+from tests.browser.pages import DESKTOP, PHONE, log_in, next_frames
 from tests.factories import OpportunityFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,16 +50,6 @@ def rows(fx):
     return opportunities
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()
-
-
 def scroll_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
@@ -70,8 +60,7 @@ def test_on_a_phone_each_opportunity_is_a_stacked_card_without_sideways_scroll(
 ):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page)
-    page.goto(page.base_url + "/opportunities/")
+    log_in(page, "manager", "/opportunities/")
     first = rows[2]
     row = page.locator(f"#row-{first.number}")
 

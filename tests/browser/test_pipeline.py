@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from opportunities.models import Opportunity
 from opportunities.roles import SALES_MANAGER
-from tests.browser.pages import screenshot
+from tests.browser.pages import log_in, screenshot
 from tests.conftest import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,16 +55,6 @@ def data(fx):
     return {"first": first, "second": second}
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/")
-    if page.language == "fr":
-        page.get_by_role("button", name="Français").click()
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(page.base_url + "/")
-
-
 def drag(page, card, target) -> None:
     """Press on the card's figures (its links and menu do not start a drag), move in small
     steps into the target, release: SortableJS's own pointer handling, as a mouse does it."""
@@ -90,8 +80,7 @@ def test_the_board_moves_refuses_and_closes_by_drag_and_drop_and_by_keyboard(
 ):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page)
-    page.goto(page.base_url + f"/pipeline/{fx.STD.code}/")
+    log_in(page, "manager", f"/pipeline/{fx.STD.code}/")
     expect(page.get_by_role("heading", name=words["board"])).to_be_visible()
     first = data["first"].number
     screenshot(page, "board")
@@ -137,7 +126,7 @@ def test_the_board_moves_refuses_and_closes_by_drag_and_drop_and_by_keyboard(
 def test_the_dashboard_draws_its_charts_with_their_tables(browser_page, data, fx):
     page = browser_page
     words = WORDS[page.language]
-    log_in(page)
+    log_in(page, "manager")
     expect(page.get_by_role("heading", name=words["dashboard"])).to_be_visible()
     expect(page.locator("svg.chart-drawing")).to_have_count(
         page.locator("figure.chart").count() - page.locator("figure.chart .empty-state").count()

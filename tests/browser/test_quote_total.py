@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from opportunities import services
 from opportunities.roles import SALES_MANAGER, create_roles
+from tests.browser.pages import log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,18 +27,9 @@ def quote(fx, opp_a):
     return quote
 
 
-def log_in(page) -> None:
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "secret-password")
-    page.locator("form.panel button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_attached()  # logged in
-
-
 def test_the_new_line_adds_to_the_total_only_once_it_is_saved(browser_page, quote):
     page = browser_page
-    log_in(page)
-    page.goto(page.base_url + quote.get_absolute_url())
+    log_in(page, "manager", quote.get_absolute_url())
     total, mirror = page.locator("[data-total]"), page.locator("[data-total-mirror]")
     new_amount = page.locator("tr.new-line [data-line-amount]")
     expect(total).to_have_text("1,000.00")
@@ -69,8 +61,7 @@ def test_the_new_line_adds_to_the_total_only_once_it_is_saved(browser_page, quot
 
 def test_a_saved_line_being_changed_shows_in_the_total(browser_page, quote):
     page = browser_page
-    log_in(page)
-    page.goto(page.base_url + quote.get_absolute_url())
+    log_in(page, "manager", quote.get_absolute_url())
     line = quote.lines.get()
     page.fill(f"#id_line-{line.pk}-quantity", "3")
     expect(page.locator("[data-total]")).to_have_text("1,500.00")
