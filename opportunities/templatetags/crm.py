@@ -2,6 +2,7 @@
 and the pieces every opportunity page shares: the commands' icons and buttons."""
 
 import functools
+import html
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
@@ -12,7 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.formats import get_format, number_format
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -448,6 +449,22 @@ def row_format() -> str:
 
 DOCUMENT = '<a href="{url}" title="{kind}">{number}</a>'
 
+
+def row_html(format_string: str, **values) -> SafeString:
+    """format_html for the rows' many values: the same escaping (markup kept, anything else
+    escaped as text), without Django's lazy-aware `escape` around each value. 25 rows, some
+    five hundred values: 1.7 to 2.2 ms less CPU per list page than format_html (the whole
+    request in process, 200 alternating with format_html, in-progress rows at 100,000)."""
+    return SafeString(
+        format_string.format(
+            **{
+                name: value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+                for name, value in values.items()
+            }
+        )
+    )
+
+
 # The opportunity table's columns but its last (Actions): sort key (None: not sortable),
 # caption, classes of the heading cell.
 COLUMNS = (
@@ -514,7 +531,7 @@ def opportunity_headings(context, sortable: bool, sort_key: str = "") -> str:
 def opportunity_rows(context, rows) -> str:
     """The opportunity table's rows (of `web.shortcuts.list_rows`), with their buttons.
 
-    Each row is one format_html call: its markup (the row, its Next button and Actions menu,
+    Each row is one `row_html` call: its markup (the row, its Next button and Actions menu,
     with the page's captions, labels, icons, CSRF token and back link already in it as text) is
     put together once for each set of commands the page's rows show, and only the row's own
     values are escaped and put in. A format_html call for each button and for the menu took
@@ -548,7 +565,7 @@ def opportunity_rows(context, rows) -> str:
         key = (tuple(commands), next_stage is not None)
         if key not in row_formats:
             row_formats[key] = row.replace("{actions}", buttons.row_actions_format(*key))
-        return format_html(
+        return row_html(
             row_formats[key],
             number=opportunity.number,
             row_class=row_class,
@@ -567,8 +584,8 @@ def opportunity_rows(context, rows) -> str:
             close_date=short_date(close_date) if close_date else "",
             estimated_value=money_text(opportunity.estimated_value),
             current_value=money_text(opportunity.calcd_current_value),
-            document=format_html(DOCUMENT, **document) if document else "",
+            document=row_html(DOCUMENT, **document) if document else "",
             **buttons.row_values(opportunity, commands, next_stage),
         )
 
-    return format_html_join("", "{}", ((row_of(opportunity),) for opportunity in rows))
+    return SafeString("".join(row_of(opportunity) for opportunity in rows))
