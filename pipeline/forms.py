@@ -9,9 +9,9 @@ from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from contacts.pickers import ContactField, SalespersonField
+from contacts.pickers import ContactField, Picker, SalespersonField
 from opportunities import permissions
-from opportunities.filters import OpportunityFilter
+from opportunities.filters import OpportunityFilter, RememberedSelect
 from opportunities.models import Opportunity
 from pipeline.figures import Scope, month_key
 from salescycles.models import SalesCycle
@@ -49,12 +49,20 @@ class PipelineFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or description")}),
     )
-    salesperson = SalespersonField(label=_("Salesperson"), required=False, empty_label=_("All"))
+    # The selects keep their markup as the list's do (RememberedSelect): drawn through Django's
+    # templates, the salespeople's options cost the board page about 12 ms of CPU at 100,000.
+    salesperson = SalespersonField(
+        label=_("Salesperson"),
+        required=False,
+        empty_label=_("All"),
+        widget=Picker(select=RememberedSelect()),
+    )
     contact = ContactField(label=_("Contact no."), required=False)
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,
         choices=[("", _("All")), *Opportunity.Priority.choices],
+        widget=RememberedSelect,
     )
 
     LIST_FILTERS = ("q", "salesperson", "contact", "priority")
