@@ -15,7 +15,9 @@ from opportunities.models import Opportunity, Quote, SalesOrder
 
 
 def salesperson_id_of(user: User) -> int | None:
-    """The salesperson a logged-in user is, if any (cached on the user for the request)."""
+    """The salesperson a logged-in user is, if any (cached on the user for the request): whose
+    opportunities are the user's "Mine" on the list and the board, a manager who sells too
+    included; None for a user who is no salesperson (no "Mine" / "All" switch)."""
     if not hasattr(user, "_salesperson_id"):
         salesperson = getattr(user, "salesperson", None) if user.is_authenticated else None
         user._salesperson_id = salesperson.pk if salesperson else None
@@ -27,17 +29,10 @@ def acts_on_all(user: User) -> bool:
     return user.has_perm("opportunities.act_on_all_opportunities")
 
 
-def own_salesperson_id(user: User) -> int | None:
-    """Whose opportunities are the user's "Mine" on the list and the board (with a "Mine" /
-    "All" switch there): the salesperson the user is, a manager who sells too included. None
-    for a user who is no salesperson: no switch."""
-    return salesperson_id_of(user)
-
-
 def opens_on_mine(user: User) -> bool:
     """Whether the list and the board open on "Mine": for a salesperson, not for a manager, who
     oversees the team and opens on "All" (their own, if they sell too, one click away)."""
-    return not acts_on_all(user) and own_salesperson_id(user) is not None
+    return not acts_on_all(user) and salesperson_id_of(user) is not None
 
 
 def mine_by_default(query: QueryDict, user: User, **also: str) -> QueryDict:

@@ -69,10 +69,10 @@ def board_context(request, cycle: SalesCycle, filters: PipelineFilterForm, **ext
     query = filters.query()
     board_url = reverse("pipeline:board", args=[cycle.code])
     list_query = {**filters.list_query(), "sales_cycle": cycle.code}
-    chosen = filters.value("salesperson")
+    views = mine_and_all(request.user, board_url, filters.value("salesperson"))
     return {
-        "views": mine_and_all(request.user, board_url, chosen),
-        "mine": chosen is not None and chosen.pk == permissions.own_salesperson_id(request.user),
+        "views": views,
+        "mine": bool(views) and views[0]["active"],  # "Mine" is the switch's first view
         "cycle": cycle,
         "cycles": SalesCycle.objects.order_by("code"),
         "stages": stages,

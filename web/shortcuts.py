@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from opportunities import services
 from opportunities.models import Opportunity
-from opportunities.permissions import own_salesperson_id, row_commands
+from opportunities.permissions import row_commands, salesperson_id_of
 
 DIALOG_TARGET = "dialog-content"
 
@@ -177,10 +177,10 @@ def counted(label, **filters: str) -> dict:
 
 def mine_and_all(user: User, url: str, chosen, **mine: str) -> list[dict] | None:
     """The "Mine" / "All" switch of the list and the board, for a user who is a salesperson
-    (`permissions.own_salesperson_id` decides): their own opportunities (with the `mine`
+    (`permissions.salesperson_id_of` decides): their own opportunities (with the `mine`
     filters, e.g. `status="open"`), or everyone's (an explicit empty salesperson, which is never
     defaulted back). `chosen`: the salesperson the page shows, if one."""
-    own_id = own_salesperson_id(user)
+    own_id = salesperson_id_of(user)
     if own_id is None:
         return None
     mine_query = urlencode({"salesperson": user.salesperson.code, **mine})

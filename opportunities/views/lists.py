@@ -81,7 +81,7 @@ class OpportunityListView(
         page = context["page_obj"]
         user = self.request.user
         context["rows"] = list_rows(user, page.rows)
-        context["title"] = list_title(self.filterset, own_id=permissions.own_salesperson_id(user))
+        context["title"] = list_title(self.filterset, own_id=permissions.salesperson_id_of(user))
         context["new_query"] = new_opportunity_query(self.filterset)
         context["can_create"] = permissions.can_create(user)
         chosen = self.filterset.chosen("salesperson")
@@ -108,7 +108,7 @@ class OpportunityTotalsView(PermissionRequiredMixin, View):
         totals = list_totals(filterset.qs) if filterset.is_valid() else None
         context = {
             "totals": totals,
-            "title": list_title(filterset, own_id=permissions.own_salesperson_id(request.user)),
+            "title": list_title(filterset, own_id=permissions.salesperson_id_of(request.user)),
             "list_url": f"{reverse('opportunities:list')}?{request.GET.urlencode()}",
         }
         template = "opportunities/totals.html"
