@@ -166,6 +166,26 @@ def test_a_refused_permission_is_logged_in_one_line(fx, seller_client, caplog):
     assert text == f"Forbidden (Permission denied): /opportunities/{theirs.number}/edit/ (user jo)"
 
 
+def test_a_refusal_names_its_user_once_when_the_filter_runs_twice(fx, seller):
+    """Logging configured a second time in one process (`django.setup()` again) puts a second
+    filter on the logger: the record still names its user once."""
+    request = RequestFactory().get("/x/")
+    request.user = seller
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Forbidden (Permission denied): %s",
+        ("/x/",),
+        None,
+    )
+    record.status_code = 403
+    record.request = request
+    assert OneLineForbidden().filter(record) and OneLineForbidden().filter(record)
+    assert record.getMessage() == "Forbidden (Permission denied): /x/ (user jo)"
+
+
 def test_other_errors_keep_their_traceback(db):
     request = RequestFactory().get("/x/")
     request.user = AnonymousUser()
