@@ -207,26 +207,45 @@ def log_in(page, username: str, path: str = "/") -> None:
 NOSCRIPT_TAG = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
 
 
-def audit_html(browser, url: str, html: str, *, viewport: dict, trigger: str = "load") -> dict:
-    """axe-core's audit of a document that a page without JavaScript showed (`html`, its markup
-    at `url`): served again at the same URL and viewport to a page of `browser` that runs
-    JavaScript, where axe-core is added (`watch_accessibility`) and the site's CSS applies, but
-    no script of the page runs (what is audited is what the user without JavaScript saw)."""
-    html = NOSCRIPT_TAG.sub("", html)
+# axe-core's answers for documents already audited by `audit_html` in this process, by viewport
+# and markup: the same document at the same size gets the same answer (the CSRF token, which
+# changes at every load, is left out of the markup compared).
+AUDITED_HTML: dict = {}
+CSRF_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
+
+
+def audit_html(browser, documents, *, viewport: dict, trigger: str = "load") -> list[dict]:
+    """axe-core's audits of documents that a page without JavaScript showed (`documents`, each
+    its URL and markup): each served again at the same URL and viewport to a page of `browser`
+    that runs JavaScript, where axe-core is added (`watch_accessibility`) and the site's CSS
+    applies, but no script of the page runs (what is audited is what the user without
+    JavaScript saw). One page serves them all, one after the other."""
+    results, context, shown = [], None, {}
     no_scripts = {"Content-Security-Policy": "script-src 'none'"}  # axe-core is not the page's
 
     def serve(route) -> None:
-        if route.request.url == url and route.request.resource_type == "document":
-            route.fulfill(body=html, content_type="text/html; charset=utf-8", headers=no_scripts)
+        if route.request.url == shown["url"] and route.request.resource_type == "document":
+            route.fulfill(
+                body=shown["html"], content_type="text/html; charset=utf-8", headers=no_scripts
+            )
         else:
             route.continue_()
 
-    context = browser.new_context(viewport=viewport)
     try:
-        watch_accessibility(context)
-        context.route("**/*", serve)
-        page = context.new_page()
-        page.goto(url)
-        return audit(page, trigger)
+        for url, html in documents:
+            html = NOSCRIPT_TAG.sub("", html)
+            key = (viewport["width"], viewport["height"], url, CSRF_TOKEN.sub(r"\1\"", html))
+            if key not in AUDITED_HTML:
+                if context is None:
+                    context = browser.new_context(viewport=viewport)
+                    watch_accessibility(context)
+                    context.route("**/*", serve)
+                    page = context.new_page()
+                shown.update(url=url, html=html)
+                page.goto(url)
+                AUDITED_HTML[key] = audit(page, trigger)
+            results.append(AUDITED_HTML[key])
     finally:
-        context.close()
+        if context is not None:
+            context.close()
+    return results

@@ -79,7 +79,7 @@ def shown_without_javascript(browser, body: str) -> str:
 def test_a_violation_on_a_page_without_javascript_is_reported_with_its_rule_and_node(browser):
     form = '<form><input type="text" id="unlabelled" name="q"><button>Go</button></form>'
     html = shown_without_javascript(browser, form)
-    result = audit_html(browser, URL, html, viewport=DESKTOP)
+    result = audit_html(browser, [(URL, html)], viewport=DESKTOP)[0]
     assert result["url"] == URL
     assert [v["id"] for v in result["violations"]] == ["label"]
     message = violations_message([result])
@@ -90,7 +90,7 @@ def test_a_violation_on_a_page_without_javascript_is_reported_with_its_rule_and_
 def test_a_page_without_javascript_and_without_violation_reports_none(browser):
     form = '<form><label for="q">Search</label><input id="q" name="q"><button>Go</button></form>'
     html = shown_without_javascript(browser, form)
-    assert audit_html(browser, URL, html, viewport=DESKTOP)["violations"] == []
+    assert audit_html(browser, [(URL, html)], viewport=DESKTOP)[0]["violations"] == []
 
 
 def test_what_only_a_browser_without_javascript_shows_is_audited_and_the_pages_scripts_are_not_run(
@@ -102,5 +102,5 @@ def test_what_only_a_browser_without_javascript_shows_is_audited_and_the_pages_s
         '<script>document.querySelector("main").innerHTML = "";</script>'
     )
     html = shown_without_javascript(browser, body)
-    result = audit_html(browser, URL, html, viewport=DESKTOP)
+    result = audit_html(browser, [(URL, html)], viewport=DESKTOP)[0]
     assert [v["id"] for v in result["violations"]] == ["button-name"]

@@ -56,7 +56,7 @@ def page(request, django_db_setup, browser, live_server, fx):
     page.base_url = live_server.url
     yield page
     context.close()
-    results = [audit_html(browser, url, html, viewport=DESKTOP) for url, html in shown]
+    results = audit_html(browser, shown, viewport=DESKTOP)
     failed = [result for result in results if result["violations"] or result.get("error")]
     if failed:
         pytest.fail("axe-core found accessibility violations:\n" + violations_message(failed))
