@@ -78,9 +78,11 @@ serve: compilemessages
 ## test: the whole suite, one pytest-xdist worker per core (TEST_WORKERS=N to choose;
 ## PYTEST_ARGS="-n 0" runs it serially in one process); DATABASE_URL=postgres://... runs it on
 ## PostgreSQL, with a test database per worker (test_NAME_gw0, test_NAME_gw1...)
+## (with bytecode written, whatever PYTHONDONTWRITEBYTECODE says: pytest keeps the test modules
+## it rewrote for its assertions in __pycache__, which halves the next run's collection)
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: compilemessages
-	$(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest --create-db -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
