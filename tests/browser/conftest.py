@@ -10,13 +10,43 @@ fixed port is given), so two workers never share one.
 
 import os
 import shutil
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.browser.pages import DESKTOP, audit, violations_message, watch_accessibility
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time (its body read to the end inside).
+
+    On SQLite the test database lives in memory and every thread of the live server shares the
+    test's one connection: two requests at once (a list page and its totals, which htmx asks for
+    as it loads) would read each other's rows. A connection kept open between requests does not
+    hold the others back.
+    """
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                body = application(environ, start_response)
+                try:
+                    return [b"".join(body)]
+                finally:
+                    if hasattr(body, "close"):
+                        body.close()
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @pytest.fixture(scope="session")
