@@ -166,11 +166,10 @@ def test_a_refused_permission_is_logged_in_one_line(fx, seller_client, caplog):
     assert text == f"Forbidden (Permission denied): /opportunities/{theirs.number}/edit/ (user jo)"
 
 
-def test_a_refusal_names_its_user_once_when_the_filter_runs_twice(fx, seller):
-    """Logging configured a second time in one process (`django.setup()` again) puts a second
-    filter on the logger: the record still names its user once."""
+def forbidden_record(user, exc_info=None) -> logging.LogRecord:
+    """The record Django's request logger writes when `user` is refused /x/ (403)."""
     request = RequestFactory().get("/x/")
-    request.user = seller
+    request.user = user
     record = logging.LogRecord(
         "django.request",
         logging.WARNING,
@@ -178,10 +177,17 @@ def test_a_refusal_names_its_user_once_when_the_filter_runs_twice(fx, seller):
         1,
         "Forbidden (Permission denied): %s",
         ("/x/",),
-        None,
+        exc_info,
     )
     record.status_code = 403
     record.request = request
+    return record
+
+
+def test_a_refusal_names_its_user_once_when_the_filter_runs_twice(fx, seller):
+    """Logging configured a second time in one process (`django.setup()` again) puts a second
+    filter on the logger: the record still names its user once."""
+    record = forbidden_record(seller)
     assert OneLineForbidden().filter(record) and OneLineForbidden().filter(record)
     assert record.getMessage() == "Forbidden (Permission denied): /x/ (user jo)"
 
@@ -208,22 +214,10 @@ def test_other_errors_keep_their_traceback(db):
 
 
 def test_a_forbidden_record_of_an_anonymous_user_names_no_user(db):
-    request = RequestFactory().get("/x/")
-    request.user = AnonymousUser()
     try:
         raise PermissionDenied
     except PermissionDenied:
-        record = logging.LogRecord(
-            "django.request",
-            logging.WARNING,
-            __file__,
-            1,
-            "Forbidden (Permission denied): %s",
-            ("/x/",),
-            sys.exc_info(),
-        )
-    record.status_code = 403
-    record.request = request
+        record = forbidden_record(AnonymousUser(), sys.exc_info())
     assert OneLineForbidden().filter(record)
     assert record.exc_info is None
     assert record.getMessage() == "Forbidden (Permission denied): /x/"
