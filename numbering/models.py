@@ -5,6 +5,7 @@ the counter only moves forward and is read and advanced under a row lock.
 """
 
 from django.db import models, transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,15 +45,21 @@ def next_number(code: str) -> str:
 
 
 def next_numbers(code: str, count: int) -> list[str]:
-    """Reserve `count` consecutive numbers of a series in one locked step."""
-    prefix, width = SERIES[code]
-    with transaction.atomic():
-        NumberSeries.objects.get_or_create(code=code, defaults={"prefix": prefix, "width": width})
-        series = NumberSeries.objects.select_for_update().get(code=code)
-        first = series.last_number + 1
-        series.last_number += count
-        series.save(update_fields=["last_number"])
-    return [series.format(value) for value in range(first, first + count)]
+    """Reserve `count` consecutive numbers of a series in one locked step: the counter moves in
+    one UPDATE, which holds the row lock to the end of the transaction, then is read back (two
+    queries; a series' first use creates it)."""
+    series = NumberSeries.objects.filter(code=code)
+    # Inside the caller's transaction no savepoint is needed: a failure here fails the caller.
+    with transaction.atomic(savepoint=False):
+        if not series.update(last_number=F("last_number") + count):
+            prefix, width = SERIES[code]
+            NumberSeries.objects.get_or_create(
+                code=code, defaults={"prefix": prefix, "width": width}
+            )
+            series.update(last_number=F("last_number") + count)
+        prefix, width, last = series.values_list("prefix", "width", "last_number").get()
+    numbers = NumberSeries(prefix=prefix, width=width)
+    return [numbers.format(value) for value in range(last - count + 1, last + 1)]
 
 
 class Numbered(models.Model):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from contacts.models import Contact, Customer, Salesperson
+from numbering.models import NumberSeries, next_numbers
 from opportunities import services
 from opportunities.models import CloseOpportunityCode, Opportunity, UpdateAction
 from salescycles.models import SalesCycle, SalesCycleStage
@@ -57,6 +58,16 @@ def test_customers_get_automatic_numbers():
     assert Customer.objects.create(name="B", contact=Contact.objects.create(name="B")).number == (
         "CU000002"
     )
+
+
+@pytest.mark.django_db
+def test_a_number_costs_two_queries_the_counter_moved_under_its_lock_then_read(
+    django_assert_num_queries,
+):
+    Contact.objects.create(name="Adatum")  # the series' first use creates it
+    with django_assert_num_queries(2):
+        assert next_numbers("CT", 3) == ["CT000002", "CT000003", "CT000004"]
+    assert NumberSeries.objects.get(code="CT").last_number == 4
 
 
 @pytest.mark.django_db
