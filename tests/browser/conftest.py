@@ -78,9 +78,65 @@ def browser(playwright_instance, chromium_path):
     browser.close()
 
 
+@pytest.fixture(scope="session")
+def language_contexts(browser, live_server):
+    """The worker's browser context for each language ("en", "fr"), kept from one test to the
+    next with its page: a new page costs a renderer process, some 0.4 s each time. They close
+    before the live server stops (a connection they keep open would be closed after it)."""
+    contexts: dict = {}
+    yield contexts
+    for context in contexts.values():
+        context.close()
+
+
+def kept_page(browser, contexts: dict, language: str):
+    """The page of the language's context, as a new one: no cookie, desktop size, nothing in
+    its session storage, blank (a previous test left it on about:blank, or it is new)."""
+    context = contexts.get(language)
+    if context is None:
+        locale = "fr-FR" if language == "fr" else "en-US"
+        context = contexts[language] = browser.new_context(viewport=DESKTOP, locale=locale)
+        context.set_default_timeout(10_000)
+        watch_accessibility(context)
+    context.clear_cookies()
+    context.accessibility_results.clear()
+    page = next((page for page in context.pages if hasattr(page, "console_errors")), None)
+    if page is None:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                page.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.set_viewport_size(DESKTOP)
+    page.console_errors = []
+    return page
+
+
+def leave(contexts: dict, language: str) -> None:
+    """What a test leaves in its context goes: the other pages it opened, the kept page's
+    session storage and document. A context that cannot be cleaned is closed, and the next
+    test makes a new one."""
+    context = contexts[language]
+    try:
+        for page in context.pages:
+            if not hasattr(page, "console_errors"):
+                page.close()
+            else:
+                if page.url.startswith("http"):
+                    page.evaluate("() => sessionStorage.clear()")
+                page.goto("about:blank")
+    except Exception:
+        del contexts[language]
+        context.close()
+        raise
+
+
 @pytest.fixture
-def browser_page(request, django_db_setup, browser, live_server):
-    """A fresh page of a user whose browser speaks `request.param` ("en" or "fr").
+def browser_page(request, django_db_setup, browser, live_server, language_contexts):
+    """A page of a user whose browser speaks `request.param` ("en" or "fr"), as a new one.
 
     Console errors (a CSP violation, a failed script) fail the test, and so does any violation
     axe-core finds on a page the test visits (each document when it has loaded, each dialog
@@ -88,25 +144,17 @@ def browser_page(request, django_db_setup, browser, live_server):
     up before the live server starts, so that the server shares its connection.
     """
     language = getattr(request, "param", "en")
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR" if language == "fr" else "en-US")
-    context.set_default_timeout(10_000)
-    accessibility = watch_accessibility(context)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            page.console_errors.append(message.text) if message.type == "error" else None
-        ),
-    )
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page = kept_page(browser, language_contexts, language)
+    context = page.context
     page.language = language
     page.base_url = live_server.url
     yield page
+    accessibility = context.accessibility_results
     for open_page in context.pages:
         accessibility.append(audit(open_page))
-    context.close()
-    assert page.console_errors == []
+    console_errors = list(page.console_errors)
     failed = [result for result in accessibility if result["violations"] or result.get("error")]
+    leave(language_contexts, language)
+    assert console_errors == []
     if failed:
         pytest.fail("axe-core found accessibility violations:\n" + violations_message(failed))
