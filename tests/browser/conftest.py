@@ -29,7 +29,26 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
     test's one connection: two requests at once (a list page and its totals, which htmx asks for
     as it loads) would read each other's rows. A connection kept open between requests does not
     hold the others back.
+
+    Each connection is served by a thread of its own, which ends when the browser closes it;
+    `join_connections` waits for those threads (their end closes the shared connection, which
+    has to happen before the live server stops sharing it).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.serving: set[threading.Thread] = set()
+
+    def process_request_thread(self, request, client_address):
+        self.serving.add(threading.current_thread())
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.serving.discard(threading.current_thread())
+
+    def join_connections(self, timeout: float = 10) -> None:
+        for thread in list(self.serving):
+            thread.join(timeout)
 
     def set_app(self, application):
         lock = threading.Lock()
@@ -82,11 +101,12 @@ def browser(playwright_instance, chromium_path):
 def language_contexts(browser, live_server):
     """The worker's browser context for each language ("en", "fr"), kept from one test to the
     next with its page: a new page costs a renderer process, some 0.4 s each time. They close
-    before the live server stops (a connection they keep open would be closed after it)."""
+    before the live server stops, and the server's threads for their connections end too."""
     contexts: dict = {}
     yield contexts
     for context in contexts.values():
         context.close()
+    live_server.thread.httpd.join_connections()
 
 
 def kept_page(browser, contexts: dict, language: str):
