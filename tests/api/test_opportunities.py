@@ -77,7 +77,7 @@ def test_the_json_has_exactly_the_fields_the_schema_describes(api, opp_a):
 
 
 def test_entries_come_newest_first(api, opp_a):
-    services.update_opportunity(opp_a, action="next", date_of_change=D(2024, 1, 20))
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, date_of_change=D(2024, 1, 20))
     entries = api.get(url(opp_a)).json()["entries"]
     assert [entry["action_taken"] for entry in entries] == ["next", "first"]
     assert entries[1]["days_open"] == 5

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from opportunities import services
+from opportunities.models import UpdateAction
 from tests.factories import UserFactory
 from tests.opportunities.steps import JAN_20, quote_with_total, reloaded
 
@@ -40,7 +41,11 @@ def test_every_entry_records_who_wrote_it(fx):
     opportunity = fx.create_opp_a(activate_first_stage=False, user=user)
     first = services.activate_first_stage(opportunity, today=JAN_20, user=user)
     moved = services.update_opportunity(
-        opportunity, action="next", estimated_value=Decimal(9500), today=JAN_20, user=user
+        opportunity,
+        action=UpdateAction.NEXT,
+        estimated_value=Decimal(9500),
+        today=JAN_20,
+        user=user,
     )
     quote = quote_with_total(reloaded(opportunity), Decimal(9500))
     order = services.make_order(quote, close_code=fx.W_PRICE, today=JAN_20, user=user)

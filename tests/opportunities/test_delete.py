@@ -17,7 +17,14 @@ from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact, Salesperson
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder, UpdateAction
+from opportunities.models import (
+    EntryAction,
+    Opportunity,
+    OpportunityEntry,
+    Quote,
+    SalesOrder,
+    UpdateAction,
+)
 from opportunities.services.deletion import (
     MAX_CHUNK_SIZE,
     delete_closed_opportunities_for_a_while,
@@ -97,7 +104,7 @@ class Ledger:
                     date_of_change=D(2024, 1, 2),
                     days_open=3,
                     active=False,
-                    action_taken="first",
+                    action_taken=EntryAction.FIRST,
                 )
             )
             entries.append(
@@ -107,7 +114,7 @@ class Ledger:
                     date_of_change=D(2024, 1, 5),
                     days_open=(date_closed - D(2024, 1, 5)).days if closed else 0,
                     active=not closed,
-                    action_taken="next",
+                    action_taken=EntryAction.NEXT,
                     previous_stage=1,
                 )
             )

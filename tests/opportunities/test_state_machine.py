@@ -30,9 +30,11 @@ from opportunities import services
 from opportunities.ledger import problems_of
 from opportunities.models import (
     CloseOpportunityCode,
+    EntryAction,
     Opportunity,
     OpportunityEntry,
     Quote,
+    UpdateAction,
 )
 from salescycles import formulas
 from salescycles.models import SalesCycle, SalesCycleStage
@@ -43,7 +45,6 @@ CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 FORMULAS = ["", "1D", "1W", "2W", "1M", "CM", "CM+1D", "1Q", "WD5", "<2W>"]
-UPDATE_ACTIONS = ["first", "next", "previous", "skip", "jump", "update"]
 
 
 class Refused(Exception):
@@ -181,7 +182,12 @@ class OpportunityMachine(RuleBasedStateMachine):
                 self.check_entry(
                     opportunity.active_entry,
                     self.stage_entry(
-                        self.stages[0], "first", self.today, Decimal(value), chances, close_date
+                        self.stages[0],
+                        EntryAction.FIRST,
+                        self.today,
+                        Decimal(value),
+                        chances,
+                        close_date,
                     ),
                 )
         if not activate or opportunity is None:
@@ -225,11 +231,11 @@ class OpportunityMachine(RuleBasedStateMachine):
         if opportunity.closed:
             return {}
         if opportunity.current_stage_id is None:
-            return {"first": stages[:1]} if stages else {}
+            return {UpdateAction.FIRST: stages[:1]} if stages else {}
         i = next(n for n, stage in enumerate(stages) if stage.pk == opportunity.current_stage_id)
-        actions = {"update": [stages[i]]}
+        actions = {UpdateAction.UPDATE: [stages[i]]}
         if i + 1 < len(stages):
-            actions["next"] = [stages[i + 1]]
+            actions[UpdateAction.NEXT] = [stages[i + 1]]
             if stages[i + 1].allow_skip:
                 targets = []
                 for stage in stages[i + 1 :]:
@@ -237,11 +243,11 @@ class OpportunityMachine(RuleBasedStateMachine):
                     if not stage.allow_skip:
                         break
                 if len(targets) >= 2:
-                    actions["skip"] = targets
+                    actions[UpdateAction.SKIP] = targets
         if i >= 1:
-            actions["previous"] = [stages[i - 1]]
+            actions[UpdateAction.PREVIOUS] = [stages[i - 1]]
         if i >= 2:
-            actions["jump"] = stages[:i]
+            actions[UpdateAction.JUMP] = stages[:i]
         return actions
 
     def open_quote(self, opportunity) -> Quote | None:
@@ -329,7 +335,7 @@ class OpportunityMachine(RuleBasedStateMachine):
         self.today += days(days_later)
 
     @rule(
-        action=st.sampled_from([*UPDATE_ACTIONS, "sideways"]),
+        action=st.sampled_from([*UpdateAction, "sideways"]),
         stage_index=st.none() | st.integers(0, 6),
         date_offset=offsets,
         value=values,
@@ -423,13 +429,15 @@ class OpportunityMachine(RuleBasedStateMachine):
             return Refused("date_before_last_change")
         date = date or self.default_date(active)
         if to_stage is None:
-            target = targets[-1] if action in ("previous", "jump") else targets[0]
+            target = (
+                targets[-1] if action in (UpdateAction.PREVIOUS, UpdateAction.JUMP) else targets[0]
+            )
         elif to_stage in targets:
             target = to_stage
         else:
             return Refused("invalid_target")
         if (
-            action in ("next", "skip")
+            action in (UpdateAction.NEXT, UpdateAction.SKIP)
             and target.quote_required
             and self.open_quote(opportunity) is None
         ):
@@ -444,17 +452,17 @@ class OpportunityMachine(RuleBasedStateMachine):
         close_date = close_date or formulas.apply(target.date_formula, date)
         if close_date < date:
             return Refused("close_date_before_change")
-        if action == "first":
-            taken = "first"
-        elif action == "update":
-            taken = "updated"
+        if action == UpdateAction.FIRST:
+            taken = EntryAction.FIRST
+        elif action == UpdateAction.UPDATE:
+            taken = EntryAction.UPDATED
         else:
             position = self.stages.index(opportunity.current_stage)
-            step = 1 if action in ("next", "skip") else -1
+            step = 1 if action in (UpdateAction.NEXT, UpdateAction.SKIP) else -1
             neighbour = self.stages[position + step]
-            taken = "next" if step == 1 else "previous"
+            taken = EntryAction.NEXT if step == 1 else EntryAction.PREVIOUS
             if target != neighbour:
-                taken = "jumped"
+                taken = EntryAction.JUMPED
         return self.stage_entry(target, taken, date, Decimal(value), chances, close_date)
 
     @precondition(lambda self: not self.seen().started)
@@ -468,7 +476,9 @@ class OpportunityMachine(RuleBasedStateMachine):
         elif not self.stages:
             expected = Refused("no_stages")
         else:
-            expected = self.stage_entry(self.stages[0], "first", self.today, ZERO, None, None)
+            expected = self.stage_entry(
+                self.stages[0], EntryAction.FIRST, self.today, ZERO, None, None
+            )
         entry = self.attempt(
             "activate",
             lambda: services.activate_first_stage(opportunity, today=self.today),

@@ -5,7 +5,7 @@ from django.db import connection
 
 from jobs.services import enqueue_deletion
 from opportunities import services
-from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry, UpdateAction
 from pipeline import figures, sql
 from pipeline.figures import Scope
 from pipeline.models import ALL_PRIORITIES, ALL_SALESPEOPLE, Figure, FigureChange, FigureState
@@ -64,7 +64,7 @@ def test_many_changes_are_folded_before_a_read(fx, monkeypatch):
 
 def test_deleting_closed_opportunities_takes_their_entries_figures_away(fx, opp_a):
     figures.build()
-    services.update_opportunity(opp_a, action="next", today=fx.today)
+    services.update_opportunity(opp_a, action=UpdateAction.NEXT, today=fx.today)
     services.close_opportunity(opp_a, outcome="lost", close_code=fx.L_COMP, today=fx.today)
     assert summary_rows() != {}
     assert services.delete_closed_opportunities() == 1

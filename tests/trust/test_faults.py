@@ -27,7 +27,7 @@ from jobs.models import Job
 from opportunities import services
 from opportunities.forms import BatchDeleteForm
 from opportunities.ledger import ledger_problems
-from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder
+from opportunities.models import Opportunity, OpportunityEntry, Quote, SalesOrder, UpdateAction
 from opportunities.views import batch
 from tests.snapshots import database_state
 from tests.trust.faults import FailAt, Fault
@@ -63,12 +63,12 @@ def fresh(fx):
 
 
 ACTIONS = {
-    "next": lambda fx, opp: services.update_opportunity(opp, action="next", today=DAY),
+    "next": lambda fx, opp: services.update_opportunity(opp, action=UpdateAction.NEXT, today=DAY),
     "skip": lambda fx, opp: services.update_opportunity(
-        opp, action="skip", to_stage=fx.stages[3], today=DAY
+        opp, action=UpdateAction.SKIP, to_stage=fx.stages[3], today=DAY
     ),
     "update": lambda fx, opp: services.update_opportunity(
-        opp, action="update", estimated_value=Decimal(12000), today=DAY
+        opp, action=UpdateAction.UPDATE, estimated_value=Decimal(12000), today=DAY
     ),
     "close won": lambda fx, opp: services.close_opportunity(
         opp, outcome="won", close_code=fx.W_PRICE, sales_value=Decimal(9000), today=DAY
@@ -138,7 +138,7 @@ def current(opportunity: Opportunity) -> Opportunity | None:
 
 def on_stage(fx, opportunity: Opportunity, stage: int) -> Opportunity:
     while opportunity.current_stage.stage < stage:
-        services.update_opportunity(opportunity, action="next")
+        services.update_opportunity(opportunity, action=UpdateAction.NEXT)
     return opportunity
 
 
@@ -167,27 +167,39 @@ def close(fx, opportunity: Opportunity, outcome: str, **data) -> Posted:
 
 def web_next(fx) -> Posted:
     opp = fx.create_opp_a()
-    return update(fx, opp, lambda: current(opp).current_stage == fx.stages[2], action="next")
+    return update(
+        fx, opp, lambda: current(opp).current_stage == fx.stages[2], action=UpdateAction.NEXT
+    )
 
 
 def web_skip(fx) -> Posted:
     opp = fx.create_opp_a()
     to_stage = fx.stages[3]
     return update(
-        fx, opp, lambda: current(opp).current_stage == to_stage, action="skip", to_stage=to_stage.pk
+        fx,
+        opp,
+        lambda: current(opp).current_stage == to_stage,
+        action=UpdateAction.SKIP,
+        to_stage=to_stage.pk,
     )
 
 
 def web_previous(fx) -> Posted:
     opp = on_stage(fx, fx.create_opp_a(), 2)
-    return update(fx, opp, lambda: current(opp).current_stage == fx.stages[1], action="previous")
+    return update(
+        fx, opp, lambda: current(opp).current_stage == fx.stages[1], action=UpdateAction.PREVIOUS
+    )
 
 
 def web_jump(fx) -> Posted:
     opp = on_stage(fx, fx.create_opp_a(), 3)
     to_stage = fx.stages[1]
     return update(
-        fx, opp, lambda: current(opp).current_stage == to_stage, action="jump", to_stage=to_stage.pk
+        fx,
+        opp,
+        lambda: current(opp).current_stage == to_stage,
+        action=UpdateAction.JUMP,
+        to_stage=to_stage.pk,
     )
 
 
@@ -197,7 +209,7 @@ def web_update(fx) -> Posted:
         fx,
         opp,
         lambda: current(opp).estimated_value == Decimal(12000),
-        action="update",
+        action=UpdateAction.UPDATE,
         estimated_value="12000",
     )
 
