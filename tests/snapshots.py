@@ -44,7 +44,8 @@ def database_state(*, setup: bool = False) -> dict:
 
     Read with one plain SELECT per table: the same picture through the ORM's `.values()` took
     8.4 ms against 0.4 ms on SQLite (16 tables, 18.7 against 7.9 ms on PostgreSQL), and the
-    fault-injection tests take thousands of pictures."""
+    suite takes some 2,800 pictures on SQLite (the state machine 1,120, the fault injection 568).
+    """
     models = [*MODELS, *SETUP_MODELS, get_user_model()] if setup else MODELS
     quote = connection.ops.quote_name
     state = {}
