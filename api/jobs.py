@@ -1,4 +1,4 @@
-"""The background jobs' endpoints (SPEC 10 and 12): start the batch deletion, follow a job.
+"""The background jobs' endpoints: start the batch deletion, follow a job.
 
 The same rules as the pages: starting a batch deletion and seeing jobs are the sales managers'
 (`jobs.views.may_see_jobs`, `opportunities.permissions.can_delete`), and the job is queued by

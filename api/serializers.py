@@ -1,4 +1,4 @@
-"""What the API reads and writes, with SPEC section 2's field names.
+"""What the API reads and writes, with the models' field names.
 
 References travel as their natural keys: a contact by number, a salesperson, sales cycle or
 close code by code, a stage by its number in the opportunity's cycle. Money and percentages are
@@ -226,7 +226,7 @@ class OpportunityCreateSerializer(serializers.Serializer):
 
 
 class OpportunityChangeSerializer(serializers.Serializer):
-    """The general fields (SPEC 7); only those given change."""
+    """The general fields; only those given change."""
 
     description = serializers.CharField(max_length=100, required=False)
     priority = serializers.ChoiceField(choices=Opportunity.Priority.choices, required=False)
@@ -508,7 +508,7 @@ class CloseCodeSerializer(serializers.ModelSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="The refusal code (SPEC 4), or stale, or DRF's code.")
+    code = serializers.CharField(help_text="The refusal code, or stale, or DRF's code.")
     message = serializers.CharField(help_text="In the request's language.")
 
 

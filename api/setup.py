@@ -4,7 +4,7 @@ Reading needs the model's view permission (every role has it, as for the pages),
 add / change / delete permission (the sales managers'). Writes obey the rules the admin obeys:
 the model's `full_clean()` (a bad value is 400 by field; a guard such as "the type cannot change
 while opportunities refer to it" is 409 `protected`), and a deletion goes through the model's
-`delete()` with its guard (SPEC 3.9): refused as 409 `protected`, nothing deleted.
+`delete()` with its guard: refused as 409 `protected`, nothing deleted.
 """
 
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""The API's URLs, under /api/v1/ (SPEC 12), and the API tokens page."""
+"""The API's URLs, under /api/v1/, and the API tokens page."""
 
 from django.urls import include, path
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer

@@ -1,4 +1,4 @@
-"""The opportunity endpoints, and quotes and orders (SPEC 12).
+"""The opportunity endpoints, and quotes and orders.
 
 Each view is thin, as the pages' are: it checks the permission the page checks
 (`opportunities.permissions`), parses the body with a serializer (a bad shape is 400), calls one

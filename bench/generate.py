@@ -1,6 +1,6 @@
 """The benchmark's data: every row of every table, generated from a seed, and the fast loaders.
 
-The data set is consistent with the rules (SPEC 3): opportunities in every status, about ten
+The data set is consistent with the rules: opportunities in every status, about ten
 ledger entries per started opportunity with exactly one active, the opportunity's figures
 copied from its active entry, open quotes where a stage required one, converted quotes and
 orders for won deals, customers for the contacts that buy. The sales cycles are the demo
@@ -137,7 +137,7 @@ def probability_text(micro: int) -> str:
 
 
 def probability_micro(method: str, chances: int, completed: int) -> int:
-    """SPEC 3.2, exactly, in millionths of a percent."""
+    """An entry's probability by its cycle's method, exactly, in millionths of a percent."""
     if method == "add":
         return (chances + completed) * 500_000
     if method == "chances":

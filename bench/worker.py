@@ -174,7 +174,7 @@ def main(argv=None) -> int:
 
 
 def check_data(results, dataset) -> None:
-    """The generated data obeys the rules the services keep (SPEC 3.1, 3.2)."""
+    """The generated data obeys the rules the services keep."""
     from django.db import connection
 
     from numbering.models import NumberSeries

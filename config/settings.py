@@ -132,7 +132,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Background jobs (SPEC 10): Django's Tasks framework, its tasks stored in the database and run
+# Background jobs: Django's Tasks framework, its tasks stored in the database and run
 # by `manage.py jobs_worker` processes (on as many machines as wanted, sharing the database). A
 # running job beats at every chunk; one silent for DJANGO_JOBS_STALE_SECONDS is taken to have
 # lost its worker, and a worker's sweep queues it again, to resume where it stopped.
@@ -253,7 +253,7 @@ AXES_CLIENT_IP_CALLABLE = "config.middleware.client_address"
 AXES_LOCKOUT_CALLABLE = "config.middleware.login_paused"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The REST API (api/, SPEC 12). Its throttles count requests in a table of the database
+# The REST API (api/). Its throttles count requests in a table of the database
 # (api.ThrottleCounter), so that every server shares the same counts.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -27,7 +27,7 @@ from web.shortcuts import (
 )
 
 CARD_OPPORTUNITIES = 10
-# What the statistics of a contact or a salesperson count (SPEC 3.10).
+# What the statistics of a contact or a salesperson count.
 ALL_COUNTED = _lazy("Opportunities (all, closed included)")
 
 
@@ -80,7 +80,7 @@ class ContactDetailView(PermissionRequiredMixin, DetailView):
 
 @require_POST
 def create_customer(request: HttpRequest, number: str) -> HttpResponse:
-    """Create as customer: the contact becomes a customer (SPEC 3.7); by its salesperson or a
+    """Create as customer: the contact becomes a customer; by its salesperson or a
     manager."""
     contact = get_object_or_404(Contact, number=number)
     if not permissions.can_create_customer(request.user, contact):

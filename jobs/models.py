@@ -28,7 +28,7 @@ class JobQuerySet(models.QuerySet):
 
 
 class Job(models.Model):
-    """Long work that runs on a worker process, not in a web request (SPEC 10).
+    """Long work that runs on a worker process, not in a web request.
 
     A job is queued, then running on one worker, then done, failed or cancelled. Its progress
     (`done` of `total`) and its resume `cursor` are written in the same transaction as each

@@ -134,7 +134,7 @@ def enqueue_deletion(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     confirmation: str | None = None,
 ) -> Job:
-    """Queue the batch job "Delete opportunities" (SPEC 3.6) for a worker; returns the job.
+    """Queue the batch job "Delete opportunities" for a worker; returns the job.
 
     `filters` selects the closed opportunities (see `deletion_filters`); deleting every closed
     opportunity has to be asked for with `all_closed`, never by empty filters. A dry run only

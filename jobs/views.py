@@ -18,7 +18,7 @@ POLL_SECONDS = 1
 
 
 def may_see_jobs(user) -> bool:
-    """The deletion is the sales managers' (SPEC 3.6), and so are its jobs."""
+    """The deletion is the sales managers', and so are its jobs."""
     return permissions.can_delete(user)
 
 

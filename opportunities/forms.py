@@ -90,7 +90,7 @@ class VersionForm(forms.Form):
 
 
 class OpportunityCreateForm(forms.Form):
-    """New opportunity, optionally on the first stage with its three figures (SPEC 3.3)."""
+    """New opportunity, optionally on the first stage with its three figures."""
 
     description = forms.CharField(label=_("Description"), max_length=100)
     contact = ContactField(label=_("Contact"), queryset=Contact.objects.select_related("company"))
@@ -234,7 +234,7 @@ class UpdateForm(VersionForm):
 
 
 class EditForm(VersionForm):
-    """Edit opportunity: its general fields (SPEC 7). The salesperson is a manager's field
+    """Edit opportunity: its general fields. The salesperson is a manager's field
     (`may_assign`), the sales cycle is one only while the opportunity is not started; once it
     is started, the contacts listed are those of its company, as the rules allow."""
 
@@ -290,7 +290,7 @@ class EditForm(VersionForm):
 
 
 class CloseForm(VersionForm):
-    """Close opportunity: won or lost, why, when, and for how much (SPEC 3.5)."""
+    """Close opportunity: won or lost, why, when, and for how much."""
 
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -379,7 +379,7 @@ class QuoteLineForm(forms.ModelForm):
 
 
 class MakeOrderForm(VersionForm):
-    """Make order: an in-progress opportunity is closed as won in the same step (SPEC 3.7)."""
+    """Make order: an in-progress opportunity is closed as won in the same step."""
 
     close_code = forms.ModelChoiceField(
         label=_("Close opportunity code"),
@@ -405,7 +405,7 @@ class MakeOrderForm(VersionForm):
 
 
 class BatchDeleteForm(forms.Form):
-    """The filters of the batch job "Delete opportunities" (SPEC 3.6)."""
+    """The filters of the batch job "Delete opportunities"."""
 
     number_from = forms.CharField(label=_("Number from"), max_length=20, required=False)
     number_to = forms.CharField(label=_("Number to"), max_length=20, required=False)

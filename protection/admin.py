@@ -6,7 +6,7 @@ from django.db import transaction
 
 
 class ProtectedDeleteAdmin(admin.ModelAdmin):
-    """Deletion in the admin obeys the models' guards (SPEC 3.9), single or bulk.
+    """Deletion in the admin obeys the models' guards, single or bulk.
 
     The refusal reasons are shown the way the admin shows protected objects, and the deletion
     itself goes through each object's `delete()`, which checks again.

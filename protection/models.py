@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 
 class SetupProtection:
-    """Setup data that opportunities refer to cannot be deleted (SPEC 3.9).
+    """Setup data that opportunities refer to cannot be deleted.
 
     The opportunity side uses database-level references for fast deletion, so the refusal is an
     explicit check here and in the admin, with a message instead of an integrity error.

@@ -103,9 +103,9 @@ def parse(formula: str) -> list[Term]:
 def validate(formula: str) -> None:
     """Model-field validator of a stage's formula: it parses, and from no reference date does it
     give a date before that date (the default estimated closing date would then be refused as
-    before the date of change, SPEC 3.4) or after `LAST_DATE` (refused as out of range).
+    before the date of change) or after `LAST_DATE` (refused as out of range).
 
-    SPEC 3.8 allows negative parts, and whether one goes back depends on the date, not on its
+    A formula may have negative parts, and whether one goes back depends on the date, not on its
     sign: ``1M-1D`` and ``-CM+1M`` never go back, ``CM-1D`` does on a month's last day only. So
     a formula with a negative part is tried on every day of `REFERENCE_YEARS` (10,227 dates,
     some tens of milliseconds; answers are cached) rather than judged by its terms' signs,

@@ -75,7 +75,7 @@ class SalesCycle(SetupProtection, models.Model):
         self.code = (self.code or "").upper()
 
     def probability(self, chances: Decimal, completed: Decimal) -> Decimal:
-        """The probability % of an entry with these chances and completed % (SPEC 3.2)."""
+        """The probability % of an entry with these chances and completed %."""
         match self.probability_calculation:
             case self.ProbabilityCalculation.ADD:
                 return (chances + completed) / 2

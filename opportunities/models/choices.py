@@ -45,7 +45,7 @@ CLOSED_STATUSES = (OpportunityStatus.WON, OpportunityStatus.LOST)
 
 
 class UpdateAction(models.TextChoices):
-    """The actions of the update dialog (SPEC 3.4), in the order it lists them. The entry
+    """The actions of the update dialog, in the order it lists them. The entry
     records what came of one (`EntryAction`): a skip to the next stage is recorded as next."""
 
     FIRST = "first", _("First")

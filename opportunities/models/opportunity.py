@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class BatchFilters(TypedDict, total=False):
-    """The filters of the batch deletion (SPEC 3.6), by the names of the service's arguments: a
+    """The filters of the batch deletion, by the names of the service's arguments: a
     number range and a closing date range (both ends included), a salesperson, a contact (that
     contact only), a sales cycle. A filter left out or empty selects everything."""
 
@@ -93,7 +93,7 @@ class OpportunityQuerySet(models.QuerySet):
         return self.filter(contact=contact)
 
     def statistics(self) -> dict:
-        """Count, and sums and averages of the figures of the active entries (SPEC 3.10)."""
+        """Count, and sums and averages of the figures of the active entries."""
         started = ~Q(status=Opportunity.Status.NOT_STARTED)
         # The aggregates' names must differ from the fields': an aggregate named like a field
         # shadows it for the aggregates after it (FieldError "... is an aggregate").
@@ -334,7 +334,7 @@ class Opportunity(Numbered):
         return self.entries.filter(active=True).first()
 
     def clean(self) -> None:
-        """The rules on changing an opportunity's references (SPEC 3.9)."""
+        """The rules on changing an opportunity's references."""
         errors = {}
         if self.sales_cycle_id and self.sales_cycle.blocked and self._changed("sales_cycle_id"):
             errors["sales_cycle"] = ValidationError(

@@ -1,4 +1,4 @@
-"""The rules of opportunity management (SPEC sections 3 and 4).
+"""The rules of opportunity management.
 
 Every state change of an opportunity goes through these functions. Each one is atomic, locks
 the opportunity's row, re-checks its rules on the locked copy, writes the opportunity and its

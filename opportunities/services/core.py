@@ -177,7 +177,7 @@ def write_closing_entry(
     close_code: CloseOpportunityCode | None,
     user: User | None,
 ) -> OpportunityEntry:
-    """The entry that closes the opportunity as won or lost, with the figures of SPEC 3.2.
+    """The entry that closes the opportunity as won or lost, with its figures.
 
     Won: completed, chances and probability 100, the current value the sales value, and the
     contact (or its company) becomes a customer. Lost: completed 100, the rest 0. Both keep

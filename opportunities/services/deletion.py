@@ -1,4 +1,4 @@
-"""Deleting closed opportunities, one at a time or in batches (SPEC 3.6)."""
+"""Deleting closed opportunities, one at a time or in batches."""
 
 import time
 from collections.abc import Callable, Iterator

@@ -1,4 +1,4 @@
-"""Quotes, orders and customers (SPEC 3.7)."""
+"""Quotes, orders and customers."""
 
 import datetime
 from decimal import Decimal

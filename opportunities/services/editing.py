@@ -1,4 +1,4 @@
-"""Editing an opportunity's general fields (SPEC 7): no entry, the rules of SPEC 3.9."""
+"""Editing an opportunity's general fields: no entry, and the rules on changing its references."""
 
 from enum import Enum
 

@@ -1,4 +1,4 @@
-"""Creating opportunities and moving them through their sales cycle (SPEC 3.1 to 3.5)."""
+"""Creating opportunities and moving them through their sales cycle."""
 
 import datetime
 from collections.abc import Iterable
@@ -43,7 +43,7 @@ class Offer:
     """What may be done with an opportunity now, as the services will accept it.
 
     `commands`: what a page shows: "activate", "update", "close", "create_quote", "delete".
-    `actions`: the update actions, each with its target stages in stage order (SPEC 3.4); the
+    `actions`: the update actions, each with its target stages in stage order; the
     stages are read when first needed unless they were given. Pages offer only what is here,
     so they never offer what a service would refuse.
     """
@@ -164,7 +164,7 @@ def available_actions(
 def _update_actions(
     opportunity: Opportunity, stages: list[SalesCycleStage]
 ) -> dict[UpdateAction, list[SalesCycleStage]]:
-    """The update actions of an open opportunity and their targets (the table of SPEC 3.4)."""
+    """The update actions of an open opportunity and their targets."""
     if opportunity.current_stage_id is None:
         return {UpdateAction.FIRST: stages[:1]} if stages else {}
     position = next(
@@ -205,7 +205,7 @@ def update_defaults(
     date_of_change: datetime.date | None = None,
     today: datetime.date | None = None,
 ) -> dict:
-    """What the update dialog pre-fills for an action (SPEC 3.4), from the current state."""
+    """What the update dialog pre-fills for an action, from the current state."""
     actions = available_actions(opportunity)
     targets = actions.get(action, [])
     target = (
@@ -230,7 +230,7 @@ def close_defaults(
     outcome: str | None = None,
     today: datetime.date | None = None,
 ) -> dict:
-    """What the close dialog pre-fills (SPEC 3.5), from the current state.
+    """What the close dialog pre-fills, from the current state.
 
     `outcome`: won unless lost is asked for; `close_code`: the only code of that outcome, when
     there is exactly one; `date_closed`: the later of today and the last change, the date
@@ -287,7 +287,7 @@ def _stage_entry_values(
     chances_of_success: Decimal | None,
     estimated_close_date: datetime.date | None,
 ) -> dict:
-    """The figures of an entry on `stage` (SPEC 3.2), with the checks on them."""
+    """The figures of an entry on `stage`, with the checks on them."""
     chances = stage.chances_of_success if chances_of_success is None else chances_of_success
     _check_chances(chances)
     close_date = estimated_close_date or stage.close_date(date_of_change)
@@ -325,7 +325,7 @@ def create_opportunity(
     today: datetime.date | None = None,
     user: User | None = None,
 ) -> Opportunity:
-    """Create an opportunity, optionally on the first stage of its cycle (SPEC 3.3)."""
+    """Create an opportunity, optionally on the first stage of its cycle."""
     today = today or local_today()
     if not (description or "").strip():
         raise Refusal("required", field=Opportunity._meta.get_field("description").verbose_name)
@@ -385,7 +385,7 @@ def activate_first_stage(
     user: User | None = None,
     expected_version: int | None = None,
 ) -> OpportunityEntry:
-    """Put a not-started opportunity on the lowest stage, with estimated value 0 (SPEC 3.3)."""
+    """Put a not-started opportunity on the lowest stage, with estimated value 0."""
     locked = lock(opportunity, expected_version)
     if locked.closed:
         raise Refusal("closed", number=locked.number)
@@ -502,7 +502,7 @@ def close_opportunity(
     user: User | None = None,
     expected_version: int | None = None,
 ) -> OpportunityEntry:
-    """Close a not-started or in-progress opportunity as won or lost (SPEC 3.5)."""
+    """Close a not-started or in-progress opportunity as won or lost."""
     locked = lock(opportunity, expected_version)
     entry = close_locked(
         locked,
@@ -527,7 +527,7 @@ def close_locked(
     today: datetime.date | None,
     user: User | None,
 ) -> OpportunityEntry:
-    """Close an opportunity whose row the caller has locked, by the rules of SPEC 3.5."""
+    """Close an opportunity whose row the caller has locked, by the rules of closing."""
     if locked.closed:
         raise Refusal("closed", number=locked.number)
     if outcome not in CloseOpportunityCode.Type.values:

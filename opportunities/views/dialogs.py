@@ -238,7 +238,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 
 
 class UpdateDialog(Dialog):
-    """Update opportunity: next, skip, previous, jump, update (SPEC 3.4)."""
+    """Update opportunity: next, skip, previous, jump, update."""
 
     template_name = "opportunities/update.html"
 
@@ -337,7 +337,7 @@ EDIT_FIELDS = ("description", "priority", "contact", "salesperson", "sales_cycle
 
 
 class EditDialog(Dialog):
-    """Edit opportunity: its general fields through `change_opportunity` (SPEC 7); no entry.
+    """Edit opportunity: its general fields through `change_opportunity`; no entry.
     A rule that refuses a field (a blocked salesperson, a contact outside the company) shows
     next to that field."""
 
@@ -404,7 +404,7 @@ def opportunity_edit(request: HttpRequest, number: str) -> HttpResponse:
 
 
 class CloseDialog(Dialog):
-    """Close opportunity as won or lost (SPEC 3.5); its "New close code" part posts to
+    """Close opportunity as won or lost; its "New close code" part posts to
     `close_code_add`."""
 
     template_name = "opportunities/close.html"

@@ -162,7 +162,7 @@ def test_the_api_allows_exactly_what_the_page_allows(request, world, role, actio
 
 
 EXPECTED = {
-    # The roles of opportunities.roles, as the pages apply them (SPEC 5 and 7).
+    # The roles of opportunities.roles, as the pages apply them.
     "nobody": set(),
     "seller": {
         "read the list",

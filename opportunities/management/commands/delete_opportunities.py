@@ -1,4 +1,4 @@
-"""The batch job "Delete opportunities" (SPEC 3.6) from the command line."""
+"""The batch job "Delete opportunities" from the command line."""
 
 import argparse
 import datetime
