@@ -98,31 +98,28 @@ def browser(playwright_instance, chromium_path):
 
 
 @pytest.fixture(scope="session")
-def language_contexts(browser, live_server):
-    """The worker's browser context for each language ("en", "fr"), kept from one test to the
-    next with its page: a new page costs a renderer process, some 0.4 s each time. They close
-    before the live server stops, and the server's threads for their connections end too."""
-    contexts: dict = {}
-    yield contexts
-    for context in contexts.values():
-        context.close()
+def kept_pages(browser, live_server):
+    """The worker's browser page for each language ("en", "fr"), each in a context of its own,
+    kept from one test to the next: a new page costs a renderer process, some 0.4 s each time.
+    They close before the live server stops, and the server's threads for their connections end
+    too."""
+    pages: dict = {}
+    yield pages
+    for page in pages.values():
+        page.context.close()
     live_server.thread.httpd.join_connections()
 
 
-def kept_page(browser, contexts: dict, language: str):
-    """The page of the language's context, as a new one: no cookie, desktop size, nothing in
-    its session storage, blank (a previous test left it on about:blank, or it is new)."""
-    context = contexts.get(language)
-    if context is None:
+def kept_page(browser, pages: dict, language: str):
+    """The language's kept page, as a new one: no cookie, desktop size, nothing in its session
+    storage, blank (a previous test left it on about:blank, or it is new)."""
+    page = pages.get(language)
+    if page is None:
         locale = "fr-FR" if language == "fr" else "en-US"
-        context = contexts[language] = browser.new_context(viewport=DESKTOP, locale=locale)
+        context = browser.new_context(viewport=DESKTOP, locale=locale)
         context.set_default_timeout(10_000)
         watch_accessibility(context)
-    context.clear_cookies()
-    context.accessibility_results.clear()
-    page = next((page for page in context.pages if hasattr(page, "console_errors")), None)
-    if page is None:
-        page = context.new_page()
+        page = pages[language] = context.new_page()
         page.on(
             "console",
             lambda message: (
@@ -130,32 +127,37 @@ def kept_page(browser, contexts: dict, language: str):
             ),
         )
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.context.clear_cookies()
+    page.context.accessibility_results.clear()
     page.set_viewport_size(DESKTOP)
     page.console_errors = []
     return page
 
 
-def leave(contexts: dict, language: str) -> None:
-    """What a test leaves in its context goes: the other pages it opened, the kept page's
-    session storage and document. A context that cannot be cleaned is closed, and the next
-    test makes a new one."""
-    context = contexts[language]
+def leave(pages: dict, language: str) -> None:
+    """What a test leaves in the language's context goes: the other pages it opened, the kept
+    page's session storage and document. A context whose kept page is closed, or that cannot
+    be cleaned, is closed, and the next test makes a new one."""
+    page = pages[language]
+    if page.is_closed():  # the test closed it (and may have opened others): a new context next
+        del pages[language]
+        page.context.close()
+        return
     try:
-        for page in context.pages:
-            if not hasattr(page, "console_errors"):
-                page.close()
-            else:
-                if page.url.startswith("http"):
-                    page.evaluate("() => sessionStorage.clear()")
-                page.goto("about:blank")
+        for other in page.context.pages:
+            if other != page:
+                other.close()
+        if page.url.startswith("http"):
+            page.evaluate("() => sessionStorage.clear()")
+        page.goto("about:blank")
     except Exception:
-        del contexts[language]
-        context.close()
+        del pages[language]
+        page.context.close()
         raise
 
 
 @pytest.fixture
-def browser_page(request, django_db_setup, browser, live_server, language_contexts):
+def browser_page(request, django_db_setup, browser, live_server, kept_pages):
     """A page of a user whose browser speaks `request.param` ("en" or "fr"), as a new one.
 
     Console errors (a CSP violation, a failed script) fail the test, and so does any violation
@@ -164,7 +166,7 @@ def browser_page(request, django_db_setup, browser, live_server, language_contex
     up before the live server starts, so that the server shares its connection.
     """
     language = getattr(request, "param", "en")
-    page = kept_page(browser, language_contexts, language)
+    page = kept_page(browser, kept_pages, language)
     context = page.context
     page.language = language
     page.base_url = live_server.url
@@ -174,7 +176,7 @@ def browser_page(request, django_db_setup, browser, live_server, language_contex
         accessibility.append(audit(open_page))
     console_errors = list(page.console_errors)
     failed = [result for result in accessibility if result["violations"] or result.get("error")]
-    leave(language_contexts, language)
+    leave(kept_pages, language)
     assert console_errors == []
     if failed:
         pytest.fail("axe-core found accessibility violations:\n" + violations_message(failed))
